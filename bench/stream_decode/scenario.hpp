@@ -1,0 +1,77 @@
+// The gemini_stream_decode scenario: recorded Gemini stream events, and what decoding them
+// must produce. Every implementation of the scenario (llmio.hpp, simdjson_bare.hpp) returns
+// the same `summary`, checked equal before anything is timed.
+#ifndef LLMIO_BENCH_STREAM_DECODE_SCENARIO_HPP
+#define LLMIO_BENCH_STREAM_DECODE_SCENARIO_HPP
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bench::stream_decode {
+
+/// What an implementation extracts, folded into numbers that must agree exactly.
+struct summary {
+    std::uint64_t events = 0;
+    std::uint64_t text_bytes = 0;
+    std::uint64_t text_hash = 1469598103934665603ull;   // FNV-1a over all text, in order
+    std::uint64_t thought_bytes = 0;
+    std::uint64_t signature_bytes = 0;
+    std::uint64_t function_calls = 0;
+    std::uint64_t finish_reasons = 0;
+    std::uint64_t safety_ratings = 0;
+    std::uint64_t citations = 0;
+    std::int64_t usage_total = 0;   // sum over events of totalTokenCount
+    std::uint64_t model_version_bytes = 0;
+
+    void add_text(std::string_view t) noexcept
+    {
+        text_bytes += t.size();
+        for (unsigned char c : t) {
+            text_hash = (text_hash ^ c) * 1099511628211ull;
+        }
+    }
+    bool operator==(const summary&) const = default;
+};
+
+/// The input: the recorded success streams (each ends with a finishReason), `rounds` times.
+struct corpus {
+    std::vector<std::vector<std::string>> streams;   // JSON of each event, without "data: "
+    std::uint64_t events = 0;
+    std::uint64_t json_bytes = 0;
+};
+
+/// Each stream as one HTTP/1.1 chunked `text/event-stream` response, back to back as on one
+/// keep-alive connection, framed in HTTP chunks of `http_chunk` bytes (so events straddle
+/// chunk boundaries as on the wire) with the service's `\r\n\r\n` event framing.
+inline std::string as_http_responses(const corpus& c, std::size_t http_chunk)
+{
+    std::string out;
+    std::string body;
+    for (const auto& stream : c.streams) {
+        body.clear();
+        for (const std::string& event : stream) {
+            body += "data: ";
+            body += event;
+            body += "\r\n\r\n";
+        }
+        out += "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+        for (std::size_t at = 0; at < body.size(); at += http_chunk) {
+            const std::size_t n = std::min(http_chunk, body.size() - at);
+            char size[32];
+            const int len = std::snprintf(size, sizeof size, "%zx\r\n", n);
+            out.append(size, static_cast<std::size_t>(len));
+            out.append(body, at, n);
+            out += "\r\n";
+        }
+        out += "0\r\n\r\n";
+    }
+    return out;
+}
+
+} // namespace bench::stream_decode
+
+#endif

@@ -1,0 +1,136 @@
+// llmio-demo: a recorded Gemini stream, replayed through llmio's parsing core as the network
+// would deliver it, with the text printed as it streams.
+//
+//   llmio-demo [FILE] [--itl-ms N] [--read-size N]
+//
+// FILE is a recorded `streamGenerateContent?alt=sse` body (default: the long reply among the
+// conformance fixtures). It is framed as an HTTP/1.1 chunked response, handed over in reads of
+// --read-size bytes every --itl-ms milliseconds, and decoded by gemini::http_stream: HTTP
+// de-chunking -> SSE -> simdjson decoding -> stream rules. Time to first text and total time
+// are measured on the steady clock.
+//
+// The network client (TLS, pool, the embedded mock server) comes with the transport layer;
+// until then this is the end-to-end path that runs without a network.
+#include <llmio/gemini/http_stream.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+
+namespace {
+
+std::string chunked_response(const std::string& body, std::size_t chunk)
+{
+    std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (std::size_t at = 0; at < body.size(); at += chunk) {
+        const std::size_t n = std::min(chunk, body.size() - at);
+        char size[32];
+        const int len = std::snprintf(size, sizeof size, "%zx\r\n", n);
+        out.append(size, static_cast<std::size_t>(len));
+        out.append(body, at, n);
+        out += "\r\n";
+    }
+    return out + "0\r\n\r\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::string file = std::string(LLMIO_CONFORMANCE_DIR) + "/gemini/googleai/streaming-success-basic-reply-long.txt";
+    int itl_ms = 20;
+    std::size_t read_size = 600;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--itl-ms" && i + 1 < argc) {
+            itl_ms = std::atoi(argv[++i]);
+        }
+        else if (a == "--read-size" && i + 1 < argc) {
+            read_size = std::max(1, std::atoi(argv[++i]));
+        }
+        else if (a == "--help" || a == "-h") {
+            std::printf("usage: llmio-demo [FILE] [--itl-ms N] [--read-size N]\n");
+            return 0;
+        }
+        else {
+            file = a;
+        }
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        std::fprintf(stderr, "llmio-demo: cannot read %s\n", file.c_str());
+        return 2;
+    }
+    const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string wire = chunked_response(body, 1024);
+    if (std::getenv("GEMINI_API_KEY") != nullptr || std::getenv("GOOGLE_API_KEY") != nullptr) {
+        std::fprintf(stderr, "llmio-demo: an API key is set, but the network client is not built yet: "
+                             "replaying a recorded stream instead\n");
+    }
+    std::fprintf(stderr, "llmio-demo: replaying %s (%zu bytes) in %zu-byte reads every %d ms\n\n",
+                 file.c_str(), wire.size(), read_size, itl_ms);
+
+    llmio::gemini::http_stream stream;
+    std::string buffer;
+    std::size_t offset = 0;
+    std::size_t chunks = 0;
+    const auto start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::duration ttft{};
+    std::error_code ec;
+    bool done = false;
+    while (!done && !ec) {
+        if (offset < wire.size()) {
+            if (offset > 0 && itl_ms > 0) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(itl_ms));
+            }
+            buffer.append(wire, offset, read_size);
+            offset = std::min(wire.size(), offset + read_size);
+        }
+        for (;;) {
+            const auto r = stream.put(buffer, ec);
+            buffer.erase(0, r.consumed);
+            if (ec || r.what == llmio::gemini::http_stream::step::need_more) {
+                break;
+            }
+            if (r.what == llmio::gemini::http_stream::step::chunk) {
+                if (chunks++ == 0) {
+                    ttft = std::chrono::steady_clock::now() - start;
+                }
+                stream.chunk().for_each_text([](std::string_view t) {
+                    std::fwrite(t.data(), 1, t.size(), stdout);
+                });
+                std::fflush(stdout);
+            }
+            if (r.what == llmio::gemini::http_stream::step::done) {
+                done = true;
+                break;
+            }
+        }
+        if (offset == wire.size() && !done && !ec) {
+            const auto r = stream.put_eof(ec);   // the connection closed with the body unfinished
+            done = r.what == llmio::gemini::http_stream::step::done;
+        }
+    }
+    const auto total = std::chrono::steady_clock::now() - start;
+    const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    std::printf("\n\n");
+    if (ec) {
+        std::fprintf(stderr, "llmio-demo: error: %s (%s)\n", ec.message().c_str(), ec.category().name());
+        return 1;
+    }
+    const auto& usage = stream.decoder().usage();
+    std::fprintf(stderr, "chunks %zu, finish %s, TTFT %.1f ms, total %.1f ms", chunks,
+                 std::string(llmio::gemini::to_string(stream.decoder().last_finish_reason())).c_str(), ms(ttft),
+                 ms(total));
+    if (usage) {
+        std::fprintf(stderr, ", tokens prompt %lld / output %lld / total %lld",
+                     static_cast<long long>(usage->prompt), static_cast<long long>(usage->candidates),
+                     static_cast<long long>(usage->total));
+    }
+    std::fprintf(stderr, "\n");
+    return 0;
+}
