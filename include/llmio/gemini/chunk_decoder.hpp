@@ -80,16 +80,15 @@ private:
 
     void clear() noexcept;
     [[nodiscard]] simdjson::error_code parse_document(std::string_view json, std::size_t padding) noexcept;
-    [[nodiscard]] simdjson::error_code decode_candidates(value v) noexcept;
-    [[nodiscard]] simdjson::error_code decode_candidate(value v) noexcept;
-    [[nodiscard]] simdjson::error_code decode_content(value v, candidate& c) noexcept;
-    [[nodiscard]] simdjson::error_code decode_part(value v) noexcept;
-    [[nodiscard]] simdjson::error_code decode_ratings(value v) noexcept;
-    [[nodiscard]] simdjson::error_code decode_citations(value v) noexcept;
-    [[nodiscard]] simdjson::error_code decode_feedback(value v, std::size_t& ratings_begin) noexcept;
-    [[nodiscard]] simdjson::error_code decode_usage(value v) noexcept;
-    [[nodiscard]] simdjson::error_code decode_error(value v) noexcept;
-    [[nodiscard]] simdjson::error_code decode_error_detail(value v) noexcept;
+    [[nodiscard]] simdjson::error_code decode_candidate(value& v) noexcept;
+    [[nodiscard]] simdjson::error_code decode_part(value& v) noexcept;
+    [[nodiscard]] simdjson::error_code decode_ratings(value& v) noexcept;
+    [[nodiscard]] simdjson::error_code decode_citations(value& v) noexcept;
+    [[nodiscard]] simdjson::error_code decode_feedback(value& v, std::size_t& ratings_begin) noexcept;
+    [[nodiscard]] simdjson::error_code decode_usage(value& v) noexcept;
+    [[nodiscard]] simdjson::error_code decode_error(value& v) noexcept;
+    [[nodiscard]] simdjson::error_code decode_error_detail(value& v) noexcept;
+    [[nodiscard]] simdjson::error_code decode_violation(value& v) noexcept;
     void finalize(std::size_t feedback_ratings_begin, std::size_t feedback_ratings_end) noexcept;
 
     decoder_options options_;

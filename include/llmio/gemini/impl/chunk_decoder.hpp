@@ -83,6 +83,65 @@ template <class T>
     return std::move(result).get(out);
 }
 
+/// Walks an object in document order: `f(key, value)` for each field, stopping at the first
+/// error. Fields `f` does not read are skipped by the iteration, unmaterialised.
+template <class F>
+[[nodiscard]] inline error_code fields(od_value& v, F&& f) noexcept
+{
+    simdjson::ondemand::object object;
+    if (auto e = v.get_object().get(object)) {
+        return e;
+    }
+    for (auto step : object) {
+        simdjson::ondemand::field field;
+        if (auto e = take(step, field)) {
+            return e;
+        }
+        if (auto e = f(field.key(), field.value())) {
+            return e;
+        }
+    }
+    return simdjson::SUCCESS;
+}
+
+/// Walks an array: `f(value)` for each element, stopping at the first error.
+template <class F>
+[[nodiscard]] inline error_code elements(od_value& v, F&& f) noexcept
+{
+    simdjson::ondemand::array array;
+    if (auto e = v.get_array().get(array)) {
+        return e;
+    }
+    for (auto step : array) {
+        od_value element;
+        if (auto e = take(step, element)) {
+            return e;
+        }
+        if (auto e = f(element)) {
+            return e;
+        }
+    }
+    return simdjson::SUCCESS;
+}
+
+[[nodiscard]] inline error_code get_int(od_value& v, std::optional<std::int64_t>& out) noexcept
+{
+    std::int64_t n = 0;
+    const error_code e = v.get_int64().get(n);
+    out = n;
+    return e;
+}
+
+[[nodiscard]] inline error_code get_double(od_value& v, std::optional<double>& out) noexcept
+{
+    double d = 0;
+    const error_code e = v.get_double().get(d);
+    out = d;
+    return e;
+}
+
+using key_type = simdjson::ondemand::raw_json_string;
+
 } // namespace detail
 
 inline chunk_decoder::chunk_decoder(decoder_options options)
@@ -159,51 +218,44 @@ inline simdjson::error_code chunk_decoder::parse_document(std::string_view json,
     if (auto e = parser_.iterate(text, json.size(), capacity).get(doc)) {
         return e;
     }
-    simdjson::ondemand::object object;
-    if (auto e = doc.get_object().get(object)) {
+    value root;
+    if (auto e = doc.get_value().get(root)) {
         return e;
     }
     std::size_t feedback_begin = 0;
     std::size_t feedback_end = 0;
-    for (auto field_result : object) {
-        simdjson::ondemand::field field;
-        if (auto e = detail::take(field_result, field)) {
-            return e;
-        }
-        const simdjson::ondemand::raw_json_string key = field.key();
-        value& v = field.value();
-        simdjson::error_code e = simdjson::SUCCESS;
+    const auto top = [&](detail::key_type key, value& v) noexcept -> simdjson::error_code {
         if (key == "candidates") {
-            e = decode_candidates(v);
             recognised_ = true;
+            return detail::elements(v, [&](value& c) noexcept { return decode_candidate(c); });
         }
-        else if (key == "usageMetadata") {
-            e = decode_usage(v);
+        if (key == "usageMetadata") {
             recognised_ = true;
+            return decode_usage(v);
         }
-        else if (key == "modelVersion") {
-            e = detail::get_string(v, response_.model_version);
+        if (key == "modelVersion") {
             recognised_ = true;
+            return detail::get_string(v, response_.model_version);
         }
-        else if (key == "responseId") {
-            e = detail::get_string(v, response_.response_id);
+        if (key == "responseId") {
             recognised_ = true;
+            return detail::get_string(v, response_.response_id);
         }
-        else if (key == "promptFeedback") {
+        if (key == "promptFeedback") {
+            recognised_ = has_feedback_ = true;
             feedback_begin = ratings_.size();
-            e = decode_feedback(v, feedback_begin);
+            const auto e = decode_feedback(v, feedback_begin);
             feedback_end = ratings_.size();
-            has_feedback_ = true;
-            recognised_ = true;
-        }
-        else if (key == "error") {
-            e = decode_error(v);
-            has_api_error_ = true;
-            recognised_ = true;
-        }
-        if (e != simdjson::SUCCESS) {
             return e;
         }
+        if (key == "error") {
+            recognised_ = has_api_error_ = true;
+            return decode_error(v);
+        }
+        return simdjson::SUCCESS;
+    };
+    if (auto e = detail::fields(root, top)) {
+        return e;
     }
     // Anything after the object (a second document, garbage) makes the text malformed: in
     // bounds means there is more.
@@ -239,543 +291,250 @@ inline void chunk_decoder::finalize(std::size_t feedback_begin, std::size_t feed
     api_error_.violations = std::span<const quota_violation>(violations_.data(), violations_.size());
 }
 
-inline simdjson::error_code chunk_decoder::decode_candidates(value v) noexcept
+inline simdjson::error_code chunk_decoder::decode_candidate(value& v) noexcept
 {
-    simdjson::ondemand::array array;
-    if (auto e = v.get_array().get(array)) {
-        return e;
-    }
-    for (auto element : array) {
-        value c;
-        if (auto e = detail::take(element, c)) {
-            return e;
-        }
-        if (auto e = decode_candidate(c)) {
-            return e;
-        }
-    }
-    return simdjson::SUCCESS;
-}
-
-inline simdjson::error_code chunk_decoder::decode_candidate(value v) noexcept
-{
-    simdjson::ondemand::object object;
-    if (auto e = v.get_object().get(object)) {
-        return e;
-    }
     candidate c;
     candidate_ranges r{};
     r.parts_begin = r.parts_end = parts_.size();
     r.ratings_begin = r.ratings_end = ratings_.size();
     r.citations_begin = r.citations_end = citations_.size();
-    for (auto field_result : object) {
-        simdjson::ondemand::field field;
-        if (auto e = detail::take(field_result, field)) {
-            return e;
-        }
-        const auto key = field.key();
-        value& fv = field.value();
-        simdjson::error_code e = simdjson::SUCCESS;
+    const auto field = [&](detail::key_type key, value& fv) noexcept -> simdjson::error_code {
         if (key == "content") {
+            c.has_content = true;
             r.parts_begin = parts_.size();
-            e = decode_content(fv, c);
+            const auto e = detail::fields(fv, [&](detail::key_type k, value& cv) noexcept {
+                if (k == "role") {
+                    return detail::get_string(cv, c.role);
+                }
+                if (k == "parts") {
+                    return detail::elements(cv, [&](value& p) noexcept { return decode_part(p); });
+                }
+                return simdjson::SUCCESS;
+            });
             r.parts_end = parts_.size();
-        }
-        else if (key == "finishReason") {
-            e = detail::get_string(fv, c.finish_reason_text);
-            c.finish = parse_finish_reason(c.finish_reason_text);
-        }
-        else if (key == "finishMessage") {
-            e = detail::get_string(fv, c.finish_message);
-        }
-        else if (key == "index") {
-            e = fv.get_int64().get(c.index);
-        }
-        else if (key == "safetyRatings") {
-            r.ratings_begin = ratings_.size();
-            e = decode_ratings(fv);
-            r.ratings_end = ratings_.size();
-        }
-        else if (key == "citationMetadata") {
-            simdjson::ondemand::object meta;
-            e = fv.get_object().get(meta);
-            r.citations_begin = citations_.size();
-            for (auto mf : meta) {
-                if (e != simdjson::SUCCESS) {
-                    break;
-                }
-                simdjson::ondemand::field f;
-                if ((e = detail::take(mf, f)) != simdjson::SUCCESS) {
-                    break;
-                }
-                // "citationSources" (Gemini API) and "citations" (Vertex AI) hold the same list.
-                if (f.key() == "citationSources" || f.key() == "citations") {
-                    e = decode_citations(f.value());
-                }
-            }
-            r.citations_end = citations_.size();
-        }
-        else if (key == "groundingMetadata") {
-            e = detail::get_raw_object(fv, c.grounding_metadata);
-        }
-        else if (key == "urlContextMetadata") {
-            e = detail::get_raw_object(fv, c.url_context_metadata);
-        }
-        if (e != simdjson::SUCCESS) {
             return e;
         }
+        if (key == "finishReason") {
+            const auto e = detail::get_string(fv, c.finish_reason_text);
+            c.finish = parse_finish_reason(c.finish_reason_text);
+            return e;
+        }
+        if (key == "finishMessage") {
+            return detail::get_string(fv, c.finish_message);
+        }
+        if (key == "index") {
+            return fv.get_int64().get(c.index);
+        }
+        if (key == "safetyRatings") {
+            r.ratings_begin = ratings_.size();
+            const auto e = decode_ratings(fv);
+            r.ratings_end = ratings_.size();
+            return e;
+        }
+        if (key == "citationMetadata") {
+            r.citations_begin = citations_.size();
+            const auto e = detail::fields(fv, [&](detail::key_type k, value& list) noexcept {
+                // "citationSources" (Gemini API) and "citations" (Vertex AI) hold the same list.
+                return k == "citationSources" || k == "citations" ? decode_citations(list)
+                                                                  : simdjson::SUCCESS;
+            });
+            r.citations_end = citations_.size();
+            return e;
+        }
+        if (key == "groundingMetadata") {
+            return detail::get_raw_object(fv, c.grounding_metadata);
+        }
+        if (key == "urlContextMetadata") {
+            return detail::get_raw_object(fv, c.url_context_metadata);
+        }
+        return simdjson::SUCCESS;
+    };
+    if (auto e = detail::fields(v, field)) {
+        return e;
     }
     candidates_.push_back(c);
     ranges_.push_back(r);
     return simdjson::SUCCESS;
 }
 
-inline simdjson::error_code chunk_decoder::decode_content(value v, candidate& c) noexcept
+inline simdjson::error_code chunk_decoder::decode_part(value& v) noexcept
 {
-    simdjson::ondemand::object object;
-    if (auto e = v.get_object().get(object)) {
-        return e;
-    }
-    c.has_content = true;
-    for (auto field_result : object) {
-        simdjson::ondemand::field field;
-        if (auto e = detail::take(field_result, field)) {
-            return e;
-        }
-        const auto key = field.key();
-        if (key == "role") {
-            if (auto e = detail::get_string(field.value(), c.role)) {
-                return e;
-            }
-        }
-        else if (key == "parts") {
-            simdjson::ondemand::array array;
-            if (auto e = field.value().get_array().get(array)) {
-                return e;
-            }
-            for (auto element : array) {
-                value p;
-                if (auto e = detail::take(element, p)) {
-                    return e;
-                }
-                if (auto e = decode_part(p)) {
-                    return e;
-                }
-            }
-        }
-    }
-    return simdjson::SUCCESS;
-}
-
-inline simdjson::error_code chunk_decoder::decode_part(value v) noexcept
-{
-    simdjson::ondemand::object object;
-    if (auto e = v.get_object().get(object)) {
-        return e;
-    }
     part p;
-    for (auto field_result : object) {
-        simdjson::ondemand::field field;
-        if (auto e = detail::take(field_result, field)) {
-            return e;
-        }
-        const auto key = field.key();
-        value& fv = field.value();
-        simdjson::error_code e = simdjson::SUCCESS;
+    // The payload objects: which wire names fill `text` and `language` differs per kind.
+    const auto payload = [&](value& fv, part_kind kind, std::string_view text_name,
+                             std::string_view language_name) noexcept {
+        p.kind = kind;
+        return detail::fields(fv, [&](detail::key_type k, value& x) noexcept {
+            if (k == text_name) {
+                return detail::get_string(x, p.text);
+            }
+            if (k == language_name) {
+                return detail::get_string(x, p.language);
+            }
+            return simdjson::SUCCESS;
+        });
+    };
+    const auto data = [&](value& fv, part_kind kind, std::string_view data_name) noexcept {
+        p.kind = kind;
+        return detail::fields(fv, [&](detail::key_type k, value& x) noexcept {
+            if (k == "mimeType") {
+                return detail::get_string(x, p.mime_type);
+            }
+            if (k == data_name) {
+                return detail::get_string(x, p.data);
+            }
+            return simdjson::SUCCESS;
+        });
+    };
+    const auto call = [&](value& fv, part_kind kind, std::string_view args_name) noexcept {
+        p.kind = kind;
+        p.args = "{}";
+        return detail::fields(fv, [&](detail::key_type k, value& x) noexcept {
+            if (k == "id") {
+                return detail::get_string(x, p.id);
+            }
+            if (k == "name") {
+                return detail::get_string(x, p.name);
+            }
+            if (k == args_name) {
+                return detail::get_raw_object(x, p.args);
+            }
+            return simdjson::SUCCESS;
+        });
+    };
+    const auto field = [&](detail::key_type key, value& fv) noexcept -> simdjson::error_code {
         if (key == "text") {
             p.kind = part_kind::text;
-            e = detail::get_string(fv, p.text);
+            return detail::get_string(fv, p.text);
         }
-        else if (key == "thought") {
-            e = fv.get_bool().get(p.thought);
+        if (key == "thought") {
+            return fv.get_bool().get(p.thought);
         }
-        else if (key == "thoughtSignature") {
-            e = detail::get_string(fv, p.thought_signature);
+        if (key == "thoughtSignature") {
+            return detail::get_string(fv, p.thought_signature);
         }
-        else if (key == "inlineData" || key == "fileData") {
-            p.kind = key == "inlineData" ? part_kind::inline_data : part_kind::file_data;
-            simdjson::ondemand::object inner;
-            e = fv.get_object().get(inner);
-            for (auto inner_field : inner) {
-                simdjson::ondemand::field f;
-                if (e != simdjson::SUCCESS || (e = detail::take(inner_field, f)) != simdjson::SUCCESS) {
-                    break;
-                }
-                if (f.key() == "mimeType") {
-                    e = detail::get_string(f.value(), p.mime_type);
-                }
-                else if (f.key() == "data" || f.key() == "fileUri") {
-                    e = detail::get_string(f.value(), p.data);
-                }
-            }
+        if (key == "functionCall") {
+            return call(fv, part_kind::function_call, "args");
         }
-        else if (key == "functionCall" || key == "functionResponse") {
-            const bool call = key == "functionCall";
-            p.kind = call ? part_kind::function_call : part_kind::function_response;
-            p.args = "{}";
-            simdjson::ondemand::object inner;
-            e = fv.get_object().get(inner);
-            for (auto inner_field : inner) {
-                simdjson::ondemand::field f;
-                if (e != simdjson::SUCCESS || (e = detail::take(inner_field, f)) != simdjson::SUCCESS) {
-                    break;
-                }
-                if (f.key() == "id") {
-                    e = detail::get_string(f.value(), p.id);
-                }
-                else if (f.key() == "name") {
-                    e = detail::get_string(f.value(), p.name);
-                }
-                else if (f.key() == (call ? "args" : "response")) {
-                    e = detail::get_raw_object(f.value(), p.args);
-                }
-            }
+        if (key == "functionResponse") {
+            return call(fv, part_kind::function_response, "response");
         }
-        else if (key == "executableCode" || key == "codeExecutionResult") {
-            const bool code = key == "executableCode";
-            p.kind = code ? part_kind::executable_code : part_kind::code_execution_result;
-            simdjson::ondemand::object inner;
-            e = fv.get_object().get(inner);
-            for (auto inner_field : inner) {
-                simdjson::ondemand::field f;
-                if (e != simdjson::SUCCESS || (e = detail::take(inner_field, f)) != simdjson::SUCCESS) {
-                    break;
-                }
-                if (f.key() == (code ? "language" : "outcome")) {
-                    e = detail::get_string(f.value(), p.language);
-                }
-                else if (f.key() == (code ? "code" : "output")) {
-                    e = detail::get_string(f.value(), p.text);
-                }
-            }
+        if (key == "inlineData") {
+            return data(fv, part_kind::inline_data, "data");
         }
-        if (e != simdjson::SUCCESS) {
-            return e;
+        if (key == "fileData") {
+            return data(fv, part_kind::file_data, "fileUri");
         }
+        if (key == "executableCode") {
+            return payload(fv, part_kind::executable_code, "code", "language");
+        }
+        if (key == "codeExecutionResult") {
+            return payload(fv, part_kind::code_execution_result, "output", "outcome");
+        }
+        return simdjson::SUCCESS;
+    };
+    if (auto e = detail::fields(v, field)) {
+        return e;
     }
     parts_.push_back(p);
     return simdjson::SUCCESS;
 }
 
-inline simdjson::error_code chunk_decoder::decode_ratings(value v) noexcept
+inline simdjson::error_code chunk_decoder::decode_ratings(value& v) noexcept
 {
-    simdjson::ondemand::array array;
-    if (auto e = v.get_array().get(array)) {
-        return e;
-    }
-    for (auto element : array) {
-        simdjson::ondemand::object object;
-        if (auto e = element.get_object().get(object)) {
-            return e;
-        }
+    return detail::elements(v, [&](value& element) noexcept {
         safety_rating r;
-        for (auto field_result : object) {
-            simdjson::ondemand::field field;
-            if (auto e = detail::take(field_result, field)) {
-                return e;
+        const auto e = detail::fields(element, [&](detail::key_type k, value& x) noexcept {
+            if (k == "category") {
+                return detail::get_string(x, r.category);
             }
-            const auto key = field.key();
-            value& fv = field.value();
-            simdjson::error_code e = simdjson::SUCCESS;
-            if (key == "category") {
-                e = detail::get_string(fv, r.category);
+            if (k == "probability") {
+                return detail::get_string(x, r.probability);
             }
-            else if (key == "probability") {
-                e = detail::get_string(fv, r.probability);
+            if (k == "blocked") {
+                return x.get_bool().get(r.blocked);
             }
-            else if (key == "blocked") {
-                e = fv.get_bool().get(r.blocked);
+            if (k == "probabilityScore") {
+                return detail::get_double(x, r.probability_score);
             }
-            else if (key == "probabilityScore") {
-                double d = 0;
-                e = fv.get_double().get(d);
-                r.probability_score = d;
+            if (k == "severity") {
+                return detail::get_string(x, r.severity);
             }
-            else if (key == "severity") {
-                e = detail::get_string(fv, r.severity);
+            if (k == "severityScore") {
+                return detail::get_double(x, r.severity_score);
             }
-            else if (key == "severityScore") {
-                double d = 0;
-                e = fv.get_double().get(d);
-                r.severity_score = d;
-            }
-            if (e != simdjson::SUCCESS) {
-                return e;
-            }
-        }
+            return simdjson::SUCCESS;
+        });
         ratings_.push_back(r);
-    }
-    return simdjson::SUCCESS;
+        return e;
+    });
 }
 
-inline simdjson::error_code chunk_decoder::decode_citations(value v) noexcept
+inline simdjson::error_code chunk_decoder::decode_citations(value& v) noexcept
 {
-    simdjson::ondemand::array array;
-    if (auto e = v.get_array().get(array)) {
-        return e;
-    }
-    for (auto element : array) {
-        simdjson::ondemand::object object;
-        if (auto e = element.get_object().get(object)) {
-            return e;
-        }
+    return detail::elements(v, [&](value& element) noexcept {
         citation_source c;
-        for (auto field_result : object) {
-            simdjson::ondemand::field field;
-            if (auto e = detail::take(field_result, field)) {
-                return e;
+        const auto e = detail::fields(element, [&](detail::key_type k, value& x) noexcept {
+            if (k == "startIndex") {
+                return detail::get_int(x, c.start_index);
             }
-            const auto key = field.key();
-            value& fv = field.value();
-            simdjson::error_code e = simdjson::SUCCESS;
-            std::int64_t n = 0;
-            if (key == "startIndex") {
-                e = fv.get_int64().get(n);
-                c.start_index = n;
+            if (k == "endIndex") {
+                return detail::get_int(x, c.end_index);
             }
-            else if (key == "endIndex") {
-                e = fv.get_int64().get(n);
-                c.end_index = n;
+            if (k == "uri") {
+                return detail::get_string(x, c.uri);
             }
-            else if (key == "uri") {
-                e = detail::get_string(fv, c.uri);
+            if (k == "title") {
+                return detail::get_string(x, c.title);
             }
-            else if (key == "title") {
-                e = detail::get_string(fv, c.title);
+            if (k == "license") {
+                return detail::get_string(x, c.license);
             }
-            else if (key == "license") {
-                e = detail::get_string(fv, c.license);
-            }
-            if (e != simdjson::SUCCESS) {
-                return e;
-            }
-        }
+            return simdjson::SUCCESS;
+        });
         citations_.push_back(c);
-    }
-    return simdjson::SUCCESS;
+        return e;
+    });
 }
 
-inline simdjson::error_code chunk_decoder::decode_feedback(value v, std::size_t& ratings_begin) noexcept
+inline simdjson::error_code chunk_decoder::decode_feedback(value& v, std::size_t& ratings_begin) noexcept
 {
-    simdjson::ondemand::object object;
-    if (auto e = v.get_object().get(object)) {
-        return e;
-    }
-    for (auto field_result : object) {
-        simdjson::ondemand::field field;
-        if (auto e = detail::take(field_result, field)) {
-            return e;
-        }
-        const auto key = field.key();
-        value& fv = field.value();
-        simdjson::error_code e = simdjson::SUCCESS;
-        if (key == "blockReason") {
-            e = detail::get_string(fv, feedback_.block_reason_text);
+    return detail::fields(v, [&](detail::key_type k, value& x) noexcept {
+        if (k == "blockReason") {
+            const auto e = detail::get_string(x, feedback_.block_reason_text);
             feedback_.block = parse_block_reason(feedback_.block_reason_text);
+            return e;
         }
-        else if (key == "blockReasonMessage") {
-            e = detail::get_string(fv, feedback_.block_reason_message);
+        if (k == "blockReasonMessage") {
+            return detail::get_string(x, feedback_.block_reason_message);
         }
-        else if (key == "safetyRatings") {
+        if (k == "safetyRatings") {
             ratings_begin = ratings_.size();
-            e = decode_ratings(fv);
+            return decode_ratings(x);
         }
-        if (e != simdjson::SUCCESS) {
-            return e;
-        }
-    }
-    return simdjson::SUCCESS;
+        return simdjson::SUCCESS;
+    });
 }
 
-inline simdjson::error_code chunk_decoder::decode_usage(value v) noexcept
+inline simdjson::error_code chunk_decoder::decode_usage(value& v) noexcept
 {
-    simdjson::ondemand::object object;
-    if (auto e = v.get_object().get(object)) {
-        return e;
-    }
     usage_metadata u;
-    for (auto field_result : object) {
-        simdjson::ondemand::field field;
-        if (auto e = detail::take(field_result, field)) {
-            return e;
-        }
-        const auto key = field.key();
-        std::int64_t* target = nullptr;
-        if (key == "promptTokenCount") {
-            target = &u.prompt;
-        }
-        else if (key == "cachedContentTokenCount") {
-            target = &u.cached_content;
-        }
-        else if (key == "candidatesTokenCount") {
-            target = &u.candidates;
-        }
-        else if (key == "toolUsePromptTokenCount") {
-            target = &u.tool_use_prompt;
-        }
-        else if (key == "thoughtsTokenCount") {
-            target = &u.thoughts;
-        }
-        else if (key == "totalTokenCount") {
-            target = &u.total;
-        }
-        if (target != nullptr) {
-            if (auto e = field.value().get_int64().get(*target)) {
-                return e;
-            }
-        }
-    }
+    const auto e = detail::fields(v, [&](detail::key_type k, value& x) noexcept {
+        std::int64_t* target = k == "promptTokenCount"          ? &u.prompt
+                               : k == "candidatesTokenCount"    ? &u.candidates
+                               : k == "totalTokenCount"         ? &u.total
+                               : k == "thoughtsTokenCount"      ? &u.thoughts
+                               : k == "cachedContentTokenCount" ? &u.cached_content
+                               : k == "toolUsePromptTokenCount" ? &u.tool_use_prompt
+                                                                : nullptr;
+        return target != nullptr ? x.get_int64().get(*target) : simdjson::SUCCESS;
+    });
     response_.usage = u;
-    return simdjson::SUCCESS;
-}
-
-inline simdjson::error_code chunk_decoder::decode_error(value v) noexcept
-{
-    simdjson::ondemand::object object;
-    if (auto e = v.get_object().get(object)) {
-        return e;
-    }
-    for (auto field_result : object) {
-        simdjson::ondemand::field field;
-        if (auto e = detail::take(field_result, field)) {
-            return e;
-        }
-        const auto key = field.key();
-        value& fv = field.value();
-        simdjson::error_code e = simdjson::SUCCESS;
-        if (key == "code") {
-            e = fv.get_int64().get(api_error_.code);
-        }
-        else if (key == "message") {
-            e = detail::get_string(fv, api_error_.message);
-        }
-        else if (key == "status") {
-            e = detail::get_string(fv, api_error_.status);
-        }
-        else if (key == "details") {
-            simdjson::ondemand::array array;
-            e = fv.get_array().get(array);
-            for (auto element : array) {
-                value detail_value;
-                if (e != simdjson::SUCCESS || (e = detail::take(element, detail_value)) != simdjson::SUCCESS) {
-                    break;
-                }
-                e = decode_error_detail(detail_value);
-            }
-        }
-        if (e != simdjson::SUCCESS) {
-            return e;
-        }
-    }
-    return simdjson::SUCCESS;
-}
-
-inline simdjson::error_code chunk_decoder::decode_error_detail(value v) noexcept
-{
-    // details[] entries are google.rpc messages told apart by "@type". Their field names do not
-    // overlap, and "@type" is not always first, so each field is taken by its own name.
-    simdjson::ondemand::object object;
-    if (auto e = v.get_object().get(object)) {
-        return e;
-    }
-    for (auto field_result : object) {
-        simdjson::ondemand::field field;
-        if (auto e = detail::take(field_result, field)) {
-            return e;
-        }
-        const auto key = field.key();
-        value& fv = field.value();
-        simdjson::error_code e = simdjson::SUCCESS;
-        if (key == "retryDelay") {   // google.rpc.RetryInfo
-            std::string_view text;
-            e = detail::get_string(fv, text);
-            api_error_.retry_delay = parse_duration(text);
-        }
-        else if (key == "reason") {   // google.rpc.ErrorInfo
-            e = detail::get_string(fv, api_error_.reason);
-        }
-        else if (key == "domain") {
-            e = detail::get_string(fv, api_error_.domain);
-        }
-        else if (key == "detail") {   // google.rpc.DebugInfo
-            e = detail::get_string(fv, api_error_.debug_detail);
-        }
-        else if (key == "links") {   // google.rpc.Help
-            simdjson::ondemand::array links;
-            e = fv.get_array().get(links);
-            for (auto link : links) {
-                simdjson::ondemand::object lo;
-                if (e != simdjson::SUCCESS || (e = link.get_object().get(lo)) != simdjson::SUCCESS) {
-                    break;
-                }
-                for (auto lf : lo) {
-                    simdjson::ondemand::field f;
-                    if ((e = detail::take(lf, f)) != simdjson::SUCCESS) {
-                        break;
-                    }
-                    if (f.key() == "url" && api_error_.help_url.empty()) {
-                        e = detail::get_string(f.value(), api_error_.help_url);
-                    }
-                }
-            }
-        }
-        else if (key == "violations") {   // google.rpc.QuotaFailure (PreconditionFailure too)
-            simdjson::ondemand::array array;
-            e = fv.get_array().get(array);
-            for (auto element : array) {
-                simdjson::ondemand::object vo;
-                if (e != simdjson::SUCCESS || (e = element.get_object().get(vo)) != simdjson::SUCCESS) {
-                    break;
-                }
-                quota_violation q;
-                for (auto vf : vo) {
-                    simdjson::ondemand::field f;
-                    if ((e = detail::take(vf, f)) != simdjson::SUCCESS) {
-                        break;
-                    }
-                    const auto k = f.key();
-                    if (k == "quotaMetric") {
-                        e = detail::get_string(f.value(), q.quota_metric);
-                    }
-                    else if (k == "quotaId") {
-                        e = detail::get_string(f.value(), q.quota_id);
-                    }
-                    else if (k == "quotaValue") {
-                        e = detail::get_int_or_string(f.value(), q.quota_value);
-                    }
-                    else if (k == "quotaDimensions") {
-                        simdjson::ondemand::object dims;
-                        e = f.value().get_object().get(dims);
-                        for (auto df : dims) {
-                            simdjson::ondemand::field d;
-                            if (e != simdjson::SUCCESS || (e = detail::take(df, d)) != simdjson::SUCCESS) {
-                                break;
-                            }
-                            if (d.key() == "model") {
-                                e = detail::get_string(d.value(), q.model);
-                            }
-                            else if (d.key() == "location") {
-                                e = detail::get_string(d.value(), q.location);
-                            }
-                        }
-                    }
-                    if (e != simdjson::SUCCESS) {
-                        break;
-                    }
-                }
-                if (e == simdjson::SUCCESS && (!q.quota_id.empty() || !q.quota_metric.empty())) {
-                    q.kind = classify_quota_id(q.quota_id.empty() ? q.quota_metric : q.quota_id);
-                    violations_.push_back(q);
-                }
-            }
-        }
-        if (e != simdjson::SUCCESS) {
-            return e;
-        }
-    }
-    return simdjson::SUCCESS;
+    return e;
 }
 
 } // namespace llmio::gemini
+
+#include <llmio/gemini/impl/chunk_decoder_envelope.hpp>
 
 #endif
