@@ -49,6 +49,13 @@ private:
 #include <cstdlib>
 #include <new>
 
+// g++ 12 sees malloc under operator new and free under operator delete and warns that they
+// do not match (-Wmismatched-new-delete) in code that inlines both: here they match by design.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 void* operator new(std::size_t size)
 {
     llmio::testing::allocation_count().fetch_add(1, std::memory_order_relaxed);
@@ -123,6 +130,9 @@ extern "C" void* aligned_alloc(std::size_t alignment, std::size_t size) noexcept
 }
 #endif
 #undef LLMIO_TESTING_HAS_FEATURE
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
 #endif
 #endif // LLMIO_TESTING_REPLACE_GLOBAL_NEW
 

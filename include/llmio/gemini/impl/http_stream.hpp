@@ -100,7 +100,7 @@ inline http_stream::result http_stream::feed_body(std::string_view body, std::si
         const stream_decoder::result r = decoder_.put(body.substr(offset), ec, padding_after);
         offset += r.consumed;
         if (ec) {
-            fail(ec);
+            ec = fail(ec);
             return {body_start + offset, step::need_more};
         }
         if (r.what == stream_decoder::step::chunk) {
@@ -120,7 +120,7 @@ inline http_stream::result http_stream::finish_body(std::size_t consumed, std::e
     }
     const stream_decoder::result r = decoder_.finish(ec);
     if (ec) {
-        fail(ec);
+        ec = fail(ec);
         return {consumed, step::need_more};
     }
     return {consumed, r.what == stream_decoder::step::chunk ? step::chunk : step::done};
