@@ -37,6 +37,7 @@ struct options {
     int rounds = 40;
     double min_time = 0.25;
     int trials = 7;
+    std::string only;   // run one implementation (for profilers)
 };
 
 struct measurement {
@@ -164,12 +165,15 @@ int main(int argc, char** argv)
         else if (a == "--min-time" && i + 1 < argc) {
             o.min_time = std::atof(argv[++i]);
         }
+        else if (a == "--only" && i + 1 < argc) {
+            o.only = argv[++i];
+        }
         else if (a == "--trials" && i + 1 < argc) {
             o.trials = std::max(1, std::atoi(argv[++i]));
         }
         else {
             std::fprintf(stderr,
-                         "usage: llmio-microbench [--json] [--data DIR] [--rounds N] [--min-time S] [--trials N]\n"
+                         "usage: llmio-microbench [--json] [--data DIR] [--rounds N] [--min-time S] [--trials N] [--only NAME]\n"
                          "  DIR is the conformance folder (default %s)\n",
                          default_data_dir().c_str());
             return a == "--help" || a == "-h" ? 0 : 2;
@@ -186,8 +190,8 @@ int main(int argc, char** argv)
     bench::stream_decode::simdjson_bare_impl bare_impl(corpus);
 
     // Outputs checked equal before anything is timed.
-    const auto llmio_summary = llmio_impl.run();
-    const auto bare_summary = bare_impl.run();
+    const auto llmio_summary = llmio_impl.run(true);
+    const auto bare_summary = bare_impl.run(true);
     if (!(llmio_summary == bare_summary) || llmio_summary.events != corpus.events) {
         std::fprintf(stderr, "llmio-microbench: implementations disagree (events %llu vs %llu, text %llu vs %llu)\n",
                      static_cast<unsigned long long>(llmio_summary.events),
@@ -200,13 +204,23 @@ int main(int argc, char** argv)
     measurement llmio_m{"gemini_stream_decode", corpus.events, llmio_impl.input_bytes(), {}, 0, 0};
     measurement bare_m{"simdjson_bare", corpus.events, bare_impl.input_bytes(), {}, 0, 0};
     volatile std::uint64_t sink = 0;
+    const bool run_llmio = o.only.empty() || o.only == llmio_m.name;
+    const bool run_bare = o.only.empty() || o.only == bare_m.name;
     for (int t = 0; t < o.trials; ++t) {
-        llmio_m.ns_per_item.push_back(
-            trial([&] { sink = sink + llmio_impl.run().text_bytes; }, corpus.events, o.min_time, llmio_m));
-        bare_m.ns_per_item.push_back(
-            trial([&] { sink = sink + bare_impl.run().text_bytes; }, corpus.events, o.min_time, bare_m));
+        if (run_llmio) {
+            llmio_m.ns_per_item.push_back(
+                trial([&] { sink = sink + llmio_impl.run().text_bytes; }, corpus.events, o.min_time, llmio_m));
+        }
+        if (run_bare) {
+            bare_m.ns_per_item.push_back(
+                trial([&] { const auto r = bare_impl.run(); sink = sink + r.text_bytes + r.sink; }, corpus.events, o.min_time, bare_m));
+        }
     }
-    print(bare_m, o, nullptr);
-    print(llmio_m, o, &bare_m);
+    if (run_bare) {
+        print(bare_m, o, nullptr);
+    }
+    if (run_llmio) {
+        print(llmio_m, o, run_bare ? &bare_m : nullptr);
+    }
     return 0;
 }

@@ -36,9 +36,10 @@ public:
         return n;
     }
 
-    summary run()
+    summary run(bool hash_text = false)
     {
         summary s;
+        s.hash_text = hash_text;
         for (const auto& [at, size] : spans_) {
             if (event(text_.data() + at, size, text_.size() - at, s) != simdjson::SUCCESS) {
                 throw std::runtime_error("simdjson_bare: bad event");
@@ -95,6 +96,7 @@ private:
                     if (k == "promptTokenCount" || k == "candidatesTokenCount" || k == "thoughtsTokenCount" ||
                         k == "cachedContentTokenCount" || k == "toolUsePromptTokenCount") {
                         BARE_TRY(u.value().get_int64().get(n));
+                        s.sink += static_cast<std::uint64_t>(n);
                     }
                     else if (k == "totalTokenCount") {
                         BARE_TRY(u.value().get_int64().get(n));
@@ -105,6 +107,7 @@ private:
             else if (key == "modelVersion" || key == "responseId") {
                 std::string_view v;
                 BARE_TRY(f.value().get_string().get(v));
+                s.sink += v.size();
                 if (key == "modelVersion") {
                     s.model_version_bytes += v.size();
                 }
@@ -119,6 +122,11 @@ private:
         BARE_TRY(v.get_object().get(object));
         summary ignored;
         summary& out = first ? s : ignored;
+        struct fold {   // what `ignored` gathered still counts as used
+            summary& into;
+            summary& from;
+            ~fold() { into.sink += from.sink + from.text_bytes + from.safety_ratings; }
+        } folded{s, ignored};
         for (auto fr : object) {
             simdjson::ondemand::field f;
             BARE_TRY(take(fr, f));
@@ -132,6 +140,7 @@ private:
                     if (cf.key() == "role") {
                         std::string_view role;
                         BARE_TRY(cf.value().get_string().get(role));
+                        out.sink += role.size();
                     }
                     else if (cf.key() == "parts") {
                         simdjson::ondemand::array parts;
@@ -147,11 +156,13 @@ private:
             else if (key == "finishReason" || key == "finishMessage") {
                 std::string_view reason;
                 BARE_TRY(f.value().get_string().get(reason));
+                out.sink += reason.size();
                 out.finish_reasons += key == "finishReason";
             }
             else if (key == "index") {
                 std::int64_t index = 0;
                 BARE_TRY(f.value().get_int64().get(index));
+                out.sink += static_cast<std::uint64_t>(index);
             }
             else if (key == "safetyRatings") {
                 simdjson::ondemand::array ratings;
@@ -175,6 +186,7 @@ private:
                         else if (k == "blocked") {
                             BARE_TRY(rf.value().get_bool().get(b));
                         }
+                        out.sink += text.size() + static_cast<std::uint64_t>(d * 1e6) + b;
                     }
                     ++out.safety_ratings;
                 }
@@ -205,6 +217,7 @@ private:
                             else if (k == "uri" || k == "title" || k == "license") {
                                 BARE_TRY(sf.value().get_string().get(text));
                             }
+                            out.sink += static_cast<std::uint64_t>(n) + text.size();
                         }
                         ++out.citations;
                     }
@@ -215,6 +228,7 @@ private:
                 std::string_view raw;
                 BARE_TRY(f.value().get_object().get(meta));
                 BARE_TRY(meta.raw_json().get(raw));
+                out.sink += raw.size();
             }
         }
         return simdjson::SUCCESS;
@@ -256,6 +270,7 @@ private:
                         BARE_TRY(cf.value().get_object().get(args));
                         BARE_TRY(args.raw_json().get(name));
                     }
+                    s.sink += name.size();
                 }
                 ++s.function_calls;
             }
@@ -267,6 +282,7 @@ private:
                     BARE_TRY(take(ir, inf));
                     std::string_view field_text;
                     BARE_TRY(inf.value().get_string().get(field_text));
+                    s.sink += field_text.size();
                 }
             }
         }
