@@ -12,6 +12,7 @@
 // The network client (TLS, pool, the embedded mock server) comes with the transport layer;
 // until then this is the end-to-end path that runs without a network.
 #include <llmio/gemini/http_stream.hpp>
+#include <llmio/testing/chunked_response.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -21,23 +22,6 @@
 #include <string>
 #include <thread>
 
-namespace {
-
-std::string chunked_response(const std::string& body, std::size_t chunk)
-{
-    std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
-    for (std::size_t at = 0; at < body.size(); at += chunk) {
-        const std::size_t n = std::min(chunk, body.size() - at);
-        char size[32];
-        const int len = std::snprintf(size, sizeof size, "%zx\r\n", n);
-        out.append(size, static_cast<std::size_t>(len));
-        out.append(body, at, n);
-        out += "\r\n";
-    }
-    return out + "0\r\n\r\n";
-}
-
-} // namespace
 
 int main(int argc, char** argv)
 {
@@ -66,7 +50,7 @@ int main(int argc, char** argv)
         return 2;
     }
     const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const std::string wire = chunked_response(body, 1024);
+    const std::string wire = llmio::testing::chunked_response(body, 1024);
     if (std::getenv("GEMINI_API_KEY") != nullptr || std::getenv("GOOGLE_API_KEY") != nullptr) {
         std::fprintf(stderr, "llmio-demo: an API key is set, but the network client is not built yet: "
                              "replaying a recorded stream instead\n");

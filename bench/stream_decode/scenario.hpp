@@ -4,6 +4,8 @@
 #ifndef LLMIO_BENCH_STREAM_DECODE_SCENARIO_HPP
 #define LLMIO_BENCH_STREAM_DECODE_SCENARIO_HPP
 
+#include <llmio/testing/chunked_response.hpp>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -75,16 +77,7 @@ inline std::string as_http_responses(const corpus& c, std::size_t http_chunk)
             body += event;
             body += "\r\n\r\n";
         }
-        out += "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
-        for (std::size_t at = 0; at < body.size(); at += http_chunk) {
-            const std::size_t n = std::min(http_chunk, body.size() - at);
-            char size[32];
-            const int len = std::snprintf(size, sizeof size, "%zx\r\n", n);
-            out.append(size, static_cast<std::size_t>(len));
-            out.append(body, at, n);
-            out += "\r\n";
-        }
-        out += "0\r\n\r\n";
+        llmio::testing::append_chunked_response(out, body, http_chunk);
     }
     return out;
 }

@@ -7,6 +7,7 @@
 #include <llmio/testing/allocation_counter.hpp>
 
 #include <llmio/gemini/http_stream.hpp>
+#include <llmio/testing/chunked_response.hpp>
 
 #include "support/catch.hpp"
 #include "support/conformance.hpp"
@@ -46,17 +47,7 @@ std::string long_response(const std::vector<std::string>& events, std::size_t ro
     }
     body += events.back();
     body += "\r\n\r\n";
-    std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
-    for (std::size_t at = 0; at < body.size(); at += chunk) {
-        const std::size_t n = std::min(chunk, body.size() - at);
-        char size[32];
-        const int len = std::snprintf(size, sizeof size, "%zx\r\n", n);
-        out.append(size, static_cast<std::size_t>(len));
-        out.append(body, at, n);
-        out += "\r\n";
-    }
-    out += "0\r\n\r\n";
-    return out;
+    return llmio::testing::chunked_response(body, chunk);
 }
 
 struct counts {

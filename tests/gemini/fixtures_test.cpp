@@ -8,6 +8,7 @@
 #include <llmio/gemini/chunk_decoder.hpp>
 #include <llmio/gemini/content_error.hpp>
 #include <llmio/gemini/http_stream.hpp>
+#include <llmio/testing/chunked_response.hpp>
 
 #include "support/catch.hpp"
 #include "support/conformance.hpp"
@@ -73,22 +74,11 @@ struct outcome {
     }
 };
 
-// Wraps a body as a 200 `text/event-stream` response with chunked transfer coding, cut into
-// HTTP chunks of `chunk` bytes so that chunk boundaries fall inside events.
+// A 200 `text/event-stream` response, chunked in pieces of `chunk` bytes so that chunk
+// boundaries fall inside events.
 std::string as_http_response(const std::string& body, std::size_t chunk)
 {
-    std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                      "Transfer-Encoding: chunked\r\n\r\n";
-    for (std::size_t at = 0; at < body.size(); at += chunk) {
-        const std::size_t n = std::min(chunk, body.size() - at);
-        char size[32];
-        const int len = std::snprintf(size, sizeof size, "%zx\r\n", n);
-        out.append(size, static_cast<std::size_t>(len));
-        out.append(body, at, n);
-        out += "\r\n";
-    }
-    out += "0\r\n\r\n";
-    return out;
+    return llmio::testing::chunked_response(body, chunk);
 }
 
 void take_chunk(const gemini::response& r, outcome& out)

@@ -1,79 +1,24 @@
 // The hot-path rule for llmio::sse::parser: once its buffers have grown to the largest line and
 // event seen, parsing allocates nothing, however the stream is cut. This program replaces the
 // global operator new to count.
+#define LLMIO_TESTING_REPLACE_GLOBAL_NEW
+#include <llmio/testing/allocation_counter.hpp>
+
 #include <llmio/sse.hpp>
 
 #include <support/catch.hpp>
 
 #include <cstddef>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace {
-std::size_t allocations = 0;
-bool refuse = false;   // every allocation fails while set
+std::size_t allocations_so_far()
+{
+    return llmio::testing::allocation_count().load();
+}
 } // namespace
-
-void* operator new(std::size_t size)
-{
-    ++allocations;
-    if (refuse) {
-        throw std::bad_alloc();
-    }
-    if (void* p = std::malloc(size == 0 ? 1 : size)) {
-        return p;
-    }
-    throw std::bad_alloc();
-}
-
-void* operator new[](std::size_t size)
-{
-    return operator new(size);
-}
-
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept
-{
-    ++allocations;
-    return refuse ? nullptr : std::malloc(size == 0 ? 1 : size);
-}
-
-void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept
-{
-    return operator new(size, tag);
-}
-
-void operator delete(void* p) noexcept
-{
-    std::free(p);
-}
-
-void operator delete[](void* p) noexcept
-{
-    std::free(p);
-}
-
-void operator delete(void* p, std::size_t) noexcept
-{
-    std::free(p);
-}
-
-void operator delete[](void* p, std::size_t) noexcept
-{
-    std::free(p);
-}
-
-void operator delete(void* p, const std::nothrow_t&) noexcept
-{
-    std::free(p);
-}
-
-void operator delete[](void* p, const std::nothrow_t&) noexcept
-{
-    std::free(p);
-}
 
 namespace {
 
@@ -158,12 +103,12 @@ TEST_CASE("a warm parser allocates nothing, however the input is cut")
     }
 
     std::vector<std::size_t> measured(deliveries.size());
-    const std::size_t before = allocations;
+    const std::size_t before = allocations_so_far();
     for (std::size_t i = 0; i < deliveries.size(); ++i) {
         measured[i] = parse(p, deliveries[i]);
         p.reset();
     }
-    const std::size_t during = allocations - before;
+    const std::size_t during = allocations_so_far() - before;
 
     CHECK(during == 0);
     CHECK(measured == warm);
@@ -192,7 +137,7 @@ TEST_CASE("a long stream allocates nothing after its first events")
         const std::vector<std::string> pieces = pieces_of(body, size);
         std::size_t seen = 0;
         bool failed = false;
-        const std::size_t before = allocations;
+        const std::size_t before = allocations_so_far();
         for (const std::string& piece : pieces) {
             std::string_view in = piece;
             for (;;) {
@@ -206,7 +151,7 @@ TEST_CASE("a long stream allocates nothing after its first events")
                 ++seen;
             }
         }
-        const std::size_t during = allocations - before;
+        const std::size_t during = allocations_so_far() - before;
         CHECK(!failed);
         CHECK(during == 0);
         CHECK(seen > 4000);
@@ -226,9 +171,9 @@ TEST_CASE("warm means the largest event has passed, whole or cut")
                                    std::size_t{64}}) {
         INFO("pieces of " << size);
         const std::vector<std::string> pieces = pieces_of(stream, size);
-        const std::size_t before = allocations;
+        const std::size_t before = allocations_so_far();
         const std::size_t seen = parse(p, pieces);
-        const std::size_t during = allocations - before;
+        const std::size_t during = allocations_so_far() - before;
         p.reset();
         CHECK(during == 0);
         CHECK(seen == whole);
@@ -240,9 +185,9 @@ TEST_CASE("a buffer that cannot grow fails the stream instead of throwing")
     llmio::sse::parser p;
     const std::string input = "data: " + std::string(100, 'a') + "\ndata: b\n\n";
     std::error_code ec;
-    refuse = true;
+    llmio::testing::refuse_allocations() = true;
     const llmio::sse::parse_result r = p.put(input, ec);   // noexcept: no way to throw out
-    refuse = false;
+    llmio::testing::refuse_allocations() = false;
     CHECK(ec == std::errc::not_enough_memory);
     CHECK(r.event == llmio::sse::parse_event::need_more);
 

@@ -30,6 +30,14 @@ namespace llmio::testing {
     return count;
 }
 
+/// While true, every allocation through the replaced operator new fails (std::bad_alloc, or
+/// nullptr for the nothrow forms): to test what code does when memory runs out.
+[[nodiscard]] inline std::atomic<bool>& refuse_allocations() noexcept
+{
+    static std::atomic<bool> refuse{false};
+    return refuse;
+}
+
 /// Allocations made while it lives.
 class allocation_scope {
 public:
@@ -59,6 +67,9 @@ private:
 void* operator new(std::size_t size)
 {
     llmio::testing::allocation_count().fetch_add(1, std::memory_order_relaxed);
+    if (llmio::testing::refuse_allocations().load(std::memory_order_relaxed)) {
+        throw std::bad_alloc();
+    }
     if (void* p = std::malloc(size == 0 ? 1 : size)) {
         return p;
     }
@@ -73,6 +84,9 @@ void* operator new[](std::size_t size)
 void* operator new(std::size_t size, const std::nothrow_t&) noexcept
 {
     llmio::testing::allocation_count().fetch_add(1, std::memory_order_relaxed);
+    if (llmio::testing::refuse_allocations().load(std::memory_order_relaxed)) {
+        return nullptr;
+    }
     return std::malloc(size == 0 ? 1 : size);
 }
 
@@ -97,6 +111,16 @@ void operator delete(void* p, std::size_t) noexcept
 }
 
 void operator delete[](void* p, std::size_t) noexcept
+{
+    std::free(p);
+}
+
+void operator delete(void* p, const std::nothrow_t&) noexcept
+{
+    std::free(p);
+}
+
+void operator delete[](void* p, const std::nothrow_t&) noexcept
 {
     std::free(p);
 }
