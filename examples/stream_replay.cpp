@@ -1,7 +1,7 @@
 // llmio-demo: a recorded Gemini stream, replayed through llmio's parsing core as the network
 // would deliver it, with the text printed as it streams.
 //
-//   llmio-demo [FILE] [--itl-ms N] [--read-size N]
+//   llmio-demo [FILE] [--ttft-ms N] [--itl-ms N] [--read-size N]
 //
 // FILE is a recorded `streamGenerateContent?alt=sse` body (default: the long reply among the
 // conformance fixtures). It is framed as an HTTP/1.1 chunked response, handed over in reads of
@@ -26,18 +26,22 @@
 int main(int argc, char** argv)
 {
     std::string file = std::string(LLMIO_CONFORMANCE_DIR) + "/gemini/googleai/streaming-success-basic-reply-long.txt";
+    int ttft_ms = 300;
     int itl_ms = 20;
     std::size_t read_size = 600;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--itl-ms" && i + 1 < argc) {
+        if (a == "--ttft-ms" && i + 1 < argc) {
+            ttft_ms = std::atoi(argv[++i]);
+        }
+        else if (a == "--itl-ms" && i + 1 < argc) {
             itl_ms = std::atoi(argv[++i]);
         }
         else if (a == "--read-size" && i + 1 < argc) {
             read_size = std::max(1, std::atoi(argv[++i]));
         }
         else if (a == "--help" || a == "-h") {
-            std::printf("usage: llmio-demo [FILE] [--itl-ms N] [--read-size N]\n");
+            std::printf("usage: llmio-demo [FILE] [--ttft-ms N] [--itl-ms N] [--read-size N]\n");
             return 0;
         }
         else {
@@ -55,8 +59,8 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "llmio-demo: an API key is set, but the network client is not built yet: "
                              "replaying a recorded stream instead\n");
     }
-    std::fprintf(stderr, "llmio-demo: replaying %s (%zu bytes) in %zu-byte reads every %d ms\n\n",
-                 file.c_str(), wire.size(), read_size, itl_ms);
+    std::fprintf(stderr, "llmio-demo: replaying %s (%zu bytes): first byte after %d ms, then %zu-byte reads every %d ms\n\n",
+                 file.c_str(), wire.size(), ttft_ms, read_size, itl_ms);
 
     llmio::gemini::http_stream stream;
     std::string buffer;
@@ -68,9 +72,8 @@ int main(int argc, char** argv)
     bool done = false;
     while (!done && !ec) {
         if (offset < wire.size()) {
-            if (offset > 0 && itl_ms > 0) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(itl_ms));
-            }
+            // The service's time to first byte, then its pace.
+            std::this_thread::sleep_for(std::chrono::milliseconds(offset == 0 ? ttft_ms : itl_ms));
             buffer.append(wire, offset, read_size);
             offset = std::min(wire.size(), offset + read_size);
         }
