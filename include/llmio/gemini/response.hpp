@@ -5,6 +5,10 @@
 // `std::span` here points into the decoder's own buffers or into the JSON text it was given,
 // and is valid until the next `decode` on the same decoder (or until the JSON text is freed,
 // for the raw-JSON views). Copy what you need to keep.
+//
+// Rule for these types: every member of scalar type (numbers, bools, enums) has a default
+// member initialiser. The decoder builds them by default-initialisation in reused storage (no
+// zero-fill, see chunk_decoder.hpp), so such a member without one would hold garbage.
 #ifndef LLMIO_GEMINI_RESPONSE_HPP
 #define LLMIO_GEMINI_RESPONSE_HPP
 
