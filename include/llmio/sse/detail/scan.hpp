@@ -2,12 +2,21 @@
 #ifndef LLMIO_SSE_DETAIL_SCAN_HPP
 #define LLMIO_SSE_DETAIL_SCAN_HPP
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <optional>
 #include <string_view>
+
+// SSE2 is part of x86-64 (and of MSVC's x64 target): no runtime dispatch is needed for it.
+#if defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)
+#include <emmintrin.h>
+#define LLMIO_SSE_DETAIL_SSE2 1
+#else
+#define LLMIO_SSE_DETAIL_SSE2 0
+#endif
 
 namespace llmio::sse::detail {
 
@@ -18,13 +27,19 @@ inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 /// The offset of the first CR or LF in [first, last), or `last - first` when there is none
 /// (WHATWG "end-of-line = ( cr lf / cr / lf )").
 ///
-/// memchr is the fastest scan the C library has (vectorised in glibc), but it looks for one
-/// byte. Searching LF over the whole rest of the input and then CR before it would rescan the
-/// rest for every line of a CR-only stream (quadratic on hostile input). So the rest is searched
-/// in windows that double in size: inside a window, LF first, then CR only before the LF found.
-/// Every byte is read at most twice, and the bytes read past the terminator are bounded by the
-/// window, which is at most the bytes already scanned plus 256: linear time in every case.
-[[nodiscard]] inline std::size_t find_line_end(const char* first, const char* last) noexcept
+/// Every line of the stream goes through here, so it is the parser's hottest loop. With SSE2
+/// (every x86-64) both bytes are looked for in one pass, 64 bytes per step: no call, and no
+/// byte read twice. Elsewhere, see find_line_end_memchr.
+[[nodiscard]] inline std::size_t find_line_end(const char* first, const char* last) noexcept;
+
+/// The portable scan. memchr is the fastest scan the C library has (vectorised in glibc), but
+/// it looks for one byte. Searching LF over the whole rest of the input and then CR before it
+/// would rescan the rest for every line of a CR-only stream (quadratic on hostile input). So
+/// the rest is searched in windows that double in size: inside a window, LF first, then CR
+/// only before the LF found. Every byte is read at most twice, and the bytes read past the
+/// terminator are bounded by the window, which is at most the bytes already scanned plus 256:
+/// linear time in every case.
+[[nodiscard]] inline std::size_t find_line_end_memchr(const char* first, const char* last) noexcept
 {
     std::size_t window = 256;
     const char* p = first;
@@ -45,6 +60,85 @@ inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
     }
     return static_cast<std::size_t>(last - first);
 }
+
+#if LLMIO_SSE_DETAIL_SSE2
+
+/// 0xFF in each byte that is CR or LF.
+[[nodiscard]] inline __m128i line_end_bytes(__m128i v) noexcept
+{
+    return _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+}
+
+/// Bit i set when byte i of the 16 at `p` is CR or LF.
+[[nodiscard]] inline unsigned line_end_mask(const char* p) noexcept
+{
+    return static_cast<unsigned>(_mm_movemask_epi8(line_end_bytes(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)))));
+}
+
+inline std::size_t find_line_end(const char* first, const char* last) noexcept
+{
+    // Reads stay inside [first, last): the input has no padding the parser may count on.
+    const auto size = static_cast<std::size_t>(last - first);
+    if (size < 16) {
+        for (std::size_t i = 0; i < size; ++i) {
+            if (first[i] == '\r' || first[i] == '\n') {
+                return i;
+            }
+        }
+        return size;
+    }
+    // Short lines (the blank line that ends every event) are decided by the first 16 bytes.
+    if (const unsigned m = line_end_mask(first); m != 0) {
+        return static_cast<std::size_t>(std::countr_zero(m));
+    }
+    std::size_t i = 16;
+    // Long lines (a data line is a whole JSON document) go 64 bytes a step with a cheaper test:
+    // (byte | 7) == 15 holds for CR and LF, and also for the other bytes 08-0F (BS, TAB, VT,
+    // FF, SO, SI), which JSON text never holds raw outside whitespace; when it fires, the exact
+    // test decides, branch-free, where in the 64 bytes the line ends (or that it goes on).
+    const __m128i seven = _mm_set1_epi8(0x07);
+    const __m128i fifteen = _mm_set1_epi8(0x0F);
+    for (; i + 64 <= size; i += 64) {
+        const auto* q = reinterpret_cast<const __m128i*>(first + i);
+        const __m128i v0 = _mm_loadu_si128(q);
+        const __m128i v1 = _mm_loadu_si128(q + 1);
+        const __m128i v2 = _mm_loadu_si128(q + 2);
+        const __m128i v3 = _mm_loadu_si128(q + 3);
+        const auto maybe = [&](__m128i v) noexcept { return _mm_cmpeq_epi8(_mm_or_si128(v, seven), fifteen); };
+        const __m128i any = _mm_or_si128(_mm_or_si128(maybe(v0), maybe(v1)), _mm_or_si128(maybe(v2), maybe(v3)));
+        if (_mm_movemask_epi8(any) == 0) {
+            continue;
+        }
+        const auto bits = [](__m128i v) noexcept {
+            return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(line_end_bytes(v))));
+        };
+        const std::uint64_t m = bits(v0) | bits(v1) << 16 | bits(v2) << 32 | bits(v3) << 48;
+        if (m != 0) {
+            return i + static_cast<std::size_t>(std::countr_zero(m));
+        }
+    }
+    for (; i + 16 <= size; i += 16) {
+        if (const unsigned m = line_end_mask(first + i); m != 0) {
+            return i + static_cast<std::size_t>(std::countr_zero(m));
+        }
+    }
+    if (i < size) {
+        // Fewer than 16 left: the last 16 bytes, overlapping bytes already known clean.
+        if (const unsigned m = line_end_mask(last - 16); m != 0) {
+            return size - 16 + static_cast<std::size_t>(std::countr_zero(m));
+        }
+    }
+    return size;
+}
+
+#else
+
+inline std::size_t find_line_end(const char* first, const char* last) noexcept
+{
+    return find_line_end_memchr(first, last);
+}
+
+#endif
 
 /// One line split into field name and value (WHATWG "Interpreting an event stream": the name
 /// runs to the first U+003A COLON, or is the whole line when there is none, then the value is

@@ -320,6 +320,15 @@ inline parser::outcome parser::take_line(std::string_view line, bool in_input)
     if (line.empty()) {
         return dispatch();
     }
+    // Nearly every line of a Gemini stream is a data line: its colon is byte 4, so the value
+    // is known without looking for the colon (split_field would find the same one).
+    if (line.size() >= 5 && std::memcmp(line.data(), "data:", 5) == 0) {
+        std::string_view value = line.substr(5);
+        if (!value.empty() && value.front() == ' ') {
+            value.remove_prefix(1);
+        }
+        return append_data(value, in_input) ? outcome::none : outcome::failed;
+    }
     // Field names are compared exactly: "Data" is an unknown field (wpt format-field-parsing).
     // A comment has an empty name here, so it is never taken for a field.
     const detail::field f = detail::split_field(line);
