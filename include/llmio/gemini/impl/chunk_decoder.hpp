@@ -193,7 +193,10 @@ inline std::error_code chunk_decoder::decode(std::string_view json, std::size_t 
     if (has_api_error_) {
         return classify(api_error_);
     }
-    return {};
+    // Once per event: a copy of a ready-made empty code, not a new one (which would call
+    // std::system_category() out of line every time).
+    static const std::error_code success;
+    return success;
 }
 
 inline std::error_code chunk_decoder::decode_error_body(int http_status, std::string_view body,

@@ -54,8 +54,8 @@ inline http_stream::result http_stream::put(std::string_view input, std::error_c
         }
         used = n;
     }
+    std::error_code http_ec;   // one per call, not per event: constructing one is an out-of-line call
     for (;;) {
-        std::error_code http_ec;
         const http::parse_result r = http_.put(input.substr(used), http_ec);
         if (http_ec) {
             ec = fail(http_ec);

@@ -46,8 +46,8 @@ inline stream_decoder::result stream_decoder::put(std::string_view body, std::er
         return {0, step::need_more};
     }
     std::size_t used = 0;
+    std::error_code sse_ec;   // one per call, not per event: constructing one is an out-of-line call
     for (;;) {
-        std::error_code sse_ec;
         const sse::parse_result r = sse_.put(body.substr(used), sse_ec, padding);
         used += r.consumed;
         if (sse_ec) {

@@ -81,7 +81,9 @@ inline parse_result response_parser::fail(std::size_t consumed, error e, std::er
 
 inline parse_result response_parser::put(std::string_view input, std::error_code& ec) noexcept
 {
-    ec = {};
+    if (ec) {
+        ec.clear();   // only when set: building an empty error_code calls system_category()
+    }
     if (state_ == state::failed) {
         ec = failed_;
         return {0, parse_event::need_more};

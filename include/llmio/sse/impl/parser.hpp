@@ -55,7 +55,9 @@ inline void parser::reset() noexcept
 inline parse_result parser::put(std::string_view input, std::error_code& ec,
                                 std::size_t input_padding) noexcept
 {
-    ec = {};
+    if (ec) {
+        ec.clear();   // only when set: building an empty error_code calls system_category()
+    }
     release();
     if (error_) {
         ec = error_;
@@ -77,7 +79,9 @@ inline parse_result parser::put(std::string_view input, std::error_code& ec,
 
 inline parse_result parser::finish(std::error_code& ec, bool flush_pending) noexcept
 {
-    ec = {};
+    if (ec) {
+        ec.clear();   // only when set: building an empty error_code calls system_category()
+    }
     release();
     if (error_) {
         ec = error_;
