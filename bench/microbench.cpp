@@ -2,8 +2,11 @@
 //
 //   llmio-microbench [--json] [--data DIR] [--rounds N] [--min-time SECONDS]
 //
-// gemini_stream_decode: recorded Gemini streams as raw HTTP/1.1 chunked responses, read in
-// 64 KiB pieces through HTTP de-chunking -> SSE -> chunk decoding (llmio::gemini::http_stream).
+// gemini_stream_decode: the recorded Gemini stream events as one long HTTP/1.1 chunked
+// response per round (a long generation), read in 64 KiB pieces through HTTP de-chunking ->
+// SSE -> chunk decoding -> stream rules (llmio::gemini::http_stream).
+// gemini_responses_decode: the same events with each recorded stream its own response (2 to
+// 36 events each), so response heads and per-stream set-up are in the cost too.
 // simdjson_bare: simdjson On-Demand extracting the same fields from the same event JSON,
 // already cut out and padded: the floor. Both produce the same summary, checked equal before
 // timing. Trials alternate between the two so that a noisy machine hurts both alike; the best
@@ -89,6 +92,7 @@ bench::stream_decode::corpus load_corpus(const std::string& dir, int rounds)
         }
         streams.push_back(std::move(events));
     }
+    c.rounds = static_cast<std::size_t>(rounds);
     for (int r = 0; r < rounds; ++r) {
         for (const auto& s : streams) {
             c.streams.push_back(s);
@@ -186,13 +190,16 @@ int main(int argc, char** argv)
     }
 
     const bench::stream_decode::corpus corpus = load_corpus(o.data, o.rounds);
-    bench::stream_decode::llmio_impl llmio_impl(bench::stream_decode::as_http_responses(corpus, 8192));
+    bench::stream_decode::llmio_impl llmio_impl(bench::stream_decode::as_http_responses(corpus, 8192, false));
+    bench::stream_decode::llmio_impl responses_impl(bench::stream_decode::as_http_responses(corpus, 8192, true));
     bench::stream_decode::simdjson_bare_impl bare_impl(corpus);
 
     // Outputs checked equal before anything is timed.
     const auto llmio_summary = llmio_impl.run(true);
+    const auto responses_summary = responses_impl.run(true);
     const auto bare_summary = bare_impl.run(true);
-    if (!(llmio_summary == bare_summary) || llmio_summary.events != corpus.events) {
+    if (!(llmio_summary == bare_summary) || !(responses_summary == bare_summary) ||
+        llmio_summary.events != corpus.events) {
         std::fprintf(stderr, "llmio-microbench: implementations disagree (events %llu vs %llu, text %llu vs %llu)\n",
                      static_cast<unsigned long long>(llmio_summary.events),
                      static_cast<unsigned long long>(bare_summary.events),
@@ -202,10 +209,12 @@ int main(int argc, char** argv)
     }
 
     measurement llmio_m{"gemini_stream_decode", corpus.events, llmio_impl.input_bytes(), {}, 0, 0};
+    measurement responses_m{"gemini_responses_decode", corpus.events, responses_impl.input_bytes(), {}, 0, 0};
     measurement bare_m{"simdjson_bare", corpus.events, bare_impl.input_bytes(), {}, 0, 0};
     volatile std::uint64_t sink = 0;
     const bool run_llmio = o.only.empty() || o.only == llmio_m.name;
     const bool run_bare = o.only.empty() || o.only == bare_m.name;
+    const bool run_responses = o.only.empty() || o.only == responses_m.name;
     for (int t = 0; t < o.trials; ++t) {
         if (run_llmio) {
             llmio_m.ns_per_item.push_back(
@@ -215,12 +224,19 @@ int main(int argc, char** argv)
             bare_m.ns_per_item.push_back(
                 trial([&] { const auto r = bare_impl.run(); sink = sink + r.text_bytes + r.sink; }, corpus.events, o.min_time, bare_m));
         }
+        if (run_responses) {
+            responses_m.ns_per_item.push_back(
+                trial([&] { sink = sink + responses_impl.run().text_bytes; }, corpus.events, o.min_time, responses_m));
+        }
     }
     if (run_bare) {
         print(bare_m, o, nullptr);
     }
     if (run_llmio) {
         print(llmio_m, o, run_bare ? &bare_m : nullptr);
+    }
+    if (run_responses) {
+        print(responses_m, o, run_bare ? &bare_m : nullptr);
     }
     return 0;
 }

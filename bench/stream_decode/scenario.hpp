@@ -61,23 +61,32 @@ struct corpus {
     std::vector<std::vector<std::string>> streams;   // JSON of each event, without "data: "
     std::uint64_t events = 0;
     std::uint64_t json_bytes = 0;
+    std::size_t rounds = 1;
 };
 
-/// Each stream as one HTTP/1.1 chunked `text/event-stream` response, back to back as on one
-/// keep-alive connection, framed in HTTP chunks of `http_chunk` bytes (so events straddle
-/// chunk boundaries as on the wire) with the service's `\r\n\r\n` event framing.
-inline std::string as_http_responses(const corpus& c, std::size_t http_chunk)
+/// The wire bytes for the pipeline, in one of two shapes:
+/// - `one_response_per_stream == false`: every round of recorded events as ONE long HTTP/1.1
+///   chunked `text/event-stream` response (a long generation: the steady state the
+///   per-event cost is about);
+/// - `true`: each recorded stream its own response, back to back as on one keep-alive
+///   connection (heads and stream set-up included; the recorded streams are 2 to 36 events).
+/// Bodies are framed in HTTP chunks of `http_chunk` bytes (events straddle chunk boundaries as
+/// on the wire) with the service's `\r\n\r\n` event framing.
+inline std::string as_http_responses(const corpus& c, std::size_t http_chunk, bool one_response_per_stream)
 {
     std::string out;
     std::string body;
-    for (const auto& stream : c.streams) {
-        body.clear();
-        for (const std::string& event : stream) {
+    const std::size_t streams_per_round = c.streams.size() / std::max<std::size_t>(c.rounds, 1);
+    for (std::size_t i = 0; i < c.streams.size(); ++i) {
+        for (const std::string& event : c.streams[i]) {
             body += "data: ";
             body += event;
             body += "\r\n\r\n";
         }
-        llmio::testing::append_chunked_response(out, body, http_chunk);
+        if (one_response_per_stream || (i + 1) % streams_per_round == 0 || i + 1 == c.streams.size()) {
+            llmio::testing::append_chunked_response(out, body, http_chunk);
+            body.clear();
+        }
     }
     return out;
 }
