@@ -7,6 +7,8 @@
 #include <llmio/net/detail/ip_address.hpp>
 
 #include <charconv>
+#include <llmio/http/detail/chars.hpp>
+
 #include <cstdlib>
 #include <initializer_list>
 #include <utility>
@@ -14,23 +16,8 @@
 namespace llmio::net {
 namespace detail {
 
-[[nodiscard]] constexpr char ascii_lower(char c) noexcept
-{
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-[[nodiscard]] constexpr bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
+// Host names and schemes compare case-insensitively in ASCII, as HTTP field names do.
+using llmio::http::detail::iequals;
 
 [[nodiscard]] constexpr bool is_ctl(char c) noexcept
 {
