@@ -12,6 +12,7 @@
 #ifndef LLMIO_ERROR_HPP
 #define LLMIO_ERROR_HPP
 
+#include <cerrno>
 #include <string>
 #include <system_error>
 
@@ -40,6 +41,12 @@ enum class condition {
     bad_request,
     /// The service failed (5xx, overload).
     server_error,
+    /// A time limit passed: connect, TLS handshake, response head, idle gap, total deadline,
+    /// or waiting for a pooled connection.
+    timeout,
+    /// The connection failed or could not be made (refused, reset, closed early, name not
+    /// resolved, proxy refused the tunnel, TLS failure).
+    network,
 };
 
 namespace detail {
@@ -61,8 +68,29 @@ public:
         case condition::blocked: return "blocked by content policy";
         case condition::bad_request: return "the service rejected the request";
         case condition::server_error: return "the service failed";
+        case condition::timeout: return "a time limit passed";
+        case condition::network: return "the connection failed";
         }
         return "unknown llmio condition";
+    }
+
+    /// The operating system's connection failures (std::system_category(), which is also what
+    /// Asio uses for socket errors on POSIX) are `network`: callers need not list errno values.
+    [[nodiscard]] bool equivalent(const std::error_code& code, int cond) const noexcept override
+    {
+        if (code.category() == *this) {
+            return code.value() == cond;
+        }
+        if (static_cast<condition>(cond) != condition::network || code.category() != std::system_category()) {
+            return false;
+        }
+        switch (code.value()) {
+        case ECONNREFUSED: case ECONNRESET: case ECONNABORTED: case EPIPE: case ENOTCONN:
+        case ENETUNREACH: case ENETDOWN: case EHOSTUNREACH: case ETIMEDOUT: case EADDRNOTAVAIL:
+            return true;
+        default:
+            return false;
+        }
     }
 };
 

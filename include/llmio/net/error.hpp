@@ -1,8 +1,11 @@
 // llmio/net/error.hpp: what can go wrong in the transport layer's own checks, as error codes.
 //
-// Today these are all about proxy configuration: the caller (or the environment) handed us
-// something that cannot be used, so every code answers `llmio::condition::invalid_input`
-// (error.hpp). Socket and TLS failures keep Asio's and OpenSSL's own codes.
+// Two kinds: configuration the caller (or the environment) handed us that cannot be used
+// (`condition::invalid_input`), and what happened to a connection or an exchange: time limits
+// (`condition::timeout`), a peer or proxy that closed or refused (`condition::network`).
+// Socket errors keep the system's codes (ECONNREFUSED, ECONNRESET... also match
+// `condition::network`), OpenSSL's keep Asio's ssl category, certificate verification failures
+// have their own category (tls_verify_category(): the X509_V_ERR_* value and OpenSSL's text).
 #ifndef LLMIO_NET_ERROR_HPP
 #define LLMIO_NET_ERROR_HPP
 
@@ -30,6 +33,40 @@ enum class error {
     /// Proxy credentials that Basic authentication cannot carry (RFC 7617 §2): a user-id with
     /// ':' or a control byte in the user-id or the password.
     bad_proxy_credentials,
+    /// A base URL is not `http[s]://host[:port][/prefix]`.
+    bad_url,
+
+    // ---- Time limits (condition::timeout) --------------------------------------------------
+    /// The TCP connection (to the origin or the proxy) was not made within connect_timeout.
+    connect_timeout = 100,
+    /// The TLS handshake (or the proxy's CONNECT answer) did not finish within handshake_timeout.
+    handshake_timeout,
+    /// The response head did not arrive within head_timeout of the request being written.
+    head_timeout,
+    /// No body byte arrived for idle_timeout.
+    idle_timeout,
+    /// The exchange's total deadline passed.
+    deadline_exceeded,
+    /// No pooled connection became free before the deadline (all max_connections busy).
+    pool_timeout,
+
+    // ---- The peer (condition::network) -----------------------------------------------------
+    /// The server closed the connection before sending any byte of a response.
+    connection_closed = 200,
+    /// The proxy answered the CONNECT request with a status other than 2xx (not 407).
+    proxy_refused,
+    /// The proxy answered 407: its credentials are missing or wrong (also condition::auth).
+    proxy_auth_required,
+    /// The proxy's answer to CONNECT is not HTTP (also condition::protocol_error).
+    bad_proxy_response,
+    /// The pool was shut down while the operation waited.
+    pool_closed,
+    /// A TLS connection ended without close_notify where only the close marks the end of the
+    /// body (RFC 8446 §6.1): the body may have been cut by an attacker. Also condition::truncated.
+    tls_truncated,
+    /// An HTTPS proxy (TLS to the proxy itself) was configured: this client speaks plain HTTP
+    /// to its proxy, then TLS through the tunnel.
+    unsupported_proxy,
 };
 
 namespace detail {
@@ -46,6 +83,20 @@ public:
         case error::bad_port: return "invalid port";
         case error::bad_connect_host: return "invalid host for a CONNECT request";
         case error::bad_proxy_credentials: return "proxy credentials cannot be sent with Basic authentication";
+        case error::bad_url: return "malformed base URL (expected http[s]://host[:port][/prefix])";
+        case error::connect_timeout: return "connect timed out";
+        case error::handshake_timeout: return "TLS handshake (or proxy CONNECT) timed out";
+        case error::head_timeout: return "timed out waiting for the response head";
+        case error::idle_timeout: return "the response stalled (no bytes within the idle timeout)";
+        case error::deadline_exceeded: return "the request's total deadline passed";
+        case error::pool_timeout: return "timed out waiting for a free connection in the pool";
+        case error::connection_closed: return "the server closed the connection before responding";
+        case error::proxy_refused: return "the proxy refused the CONNECT tunnel";
+        case error::proxy_auth_required: return "the proxy requires authentication (407): check the proxy credentials";
+        case error::bad_proxy_response: return "the proxy's answer to CONNECT is not HTTP";
+        case error::pool_closed: return "the connection pool was shut down";
+        case error::tls_truncated: return "the TLS connection closed without close_notify before the body was complete";
+        case error::unsupported_proxy: return "HTTPS proxies are not supported: use an http:// proxy URL (the tunnel is still TLS end to end)";
         }
         return "unknown llmio.net error";
     }
@@ -55,13 +106,36 @@ public:
         if (cond.category() != condition_category()) {
             return false;
         }
+        const auto c = static_cast<condition>(cond.value());
         switch (static_cast<error>(code)) {
         case error::bad_proxy_url:
         case error::unsupported_proxy_scheme:
         case error::bad_port:
         case error::bad_connect_host:
         case error::bad_proxy_credentials:
-            return static_cast<condition>(cond.value()) == condition::invalid_input;
+        case error::bad_url:
+            return c == condition::invalid_input;
+        case error::connect_timeout:
+        case error::handshake_timeout:
+        case error::head_timeout:
+        case error::idle_timeout:
+        case error::pool_timeout:
+            return c == condition::timeout || c == condition::retryable;
+        case error::deadline_exceeded:
+            return c == condition::timeout;
+        case error::connection_closed:
+            return c == condition::network || c == condition::retryable;
+        case error::proxy_refused:
+        case error::pool_closed:
+            return c == condition::network;
+        case error::tls_truncated:
+            return c == condition::network || c == condition::truncated;
+        case error::unsupported_proxy:
+            return c == condition::invalid_input;
+        case error::proxy_auth_required:
+            return c == condition::network || c == condition::auth;
+        case error::bad_proxy_response:
+            return c == condition::network || c == condition::protocol_error;
         }
         return false;
     }
