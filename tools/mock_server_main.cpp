@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,9 @@ constexpr std::string_view usage = R"(usage: llmio-mock-server [options]
   --seed N             seed of the fault dice (default 1)
   --rpm N              enforce N content requests per minute (default 0: off)
   --rpd N              enforce N content requests per day (default 0: off)
+  --print-expected-text BODY
+                       print the text a content request with body BODY (exact bytes) is
+                       answered with under the other options (--events, --words), and exit
 Prints "listening on HOST:PORT" when ready; stops on SIGINT or SIGTERM.
 )";
 
@@ -70,6 +74,9 @@ int main(int argc, char** argv)
 {
     llmio::testing::mock_options options;
     std::string ca_out;
+    // --print-expected-text: the same function llmio's own tests compare with, for checks
+    // written in other languages (tests/interop) that must not take the text from the server.
+    std::optional<std::string> expected_for;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
@@ -96,6 +103,8 @@ int main(int argc, char** argv)
             options.port = static_cast<std::uint16_t>(n);
         } else if (arg == "--ca-out") {
             ca_out = std::string(value);
+        } else if (arg == "--print-expected-text") {
+            expected_for = std::string(value);
         } else if (arg == "--api-key") {
             options.api_key = std::string(value);
         } else if (arg == "--ttft-ms" || arg == "--itl-ms") {
@@ -130,6 +139,11 @@ int main(int argc, char** argv)
     }
     if (!ca_out.empty() && !options.tls) {
         return fail("--ca-out needs --tls");
+    }
+    if (expected_for) {
+        // No newline: the output is the text, byte for byte.
+        std::cout << llmio::testing::mock_server::expected_text(*expected_for, options) << std::flush;
+        return std::cout ? 0 : 1;
     }
 
     asio::io_context io(1);
