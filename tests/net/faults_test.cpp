@@ -4,6 +4,7 @@
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
 
 using namespace net_test;
 
@@ -37,6 +38,9 @@ struct fixture {
     net::origin to;
 };
 
+// Named, not a temporary inside a co_await expression: g++ 12 mishandles those.
+const std::string stream_req = stream_request();
+
 mock_options with(bool tls, mock_fault f = mock_fault::none)
 {
     mock_options o;
@@ -58,7 +62,7 @@ TEST_CASE("a body cut short is a truncation error that carries the bytes that ca
     result r;
     f.run([&]() -> asio::awaitable<void> {
         net::exchange ex(f.pool);
-        r = co_await exchange_all(ex, f.to, stream_request());
+        r = co_await exchange_all(ex, f.to, stream_req);
     });
     CHECK_FALSE(r.send_ec);
     CHECK(r.status == 200);
@@ -76,8 +80,8 @@ TEST_CASE("Connection: close responses are never pooled", "[net][fault]")
     result a, b;
     f.run([&]() -> asio::awaitable<void> {
         net::exchange ex(f.pool);
-        a = co_await exchange_all(ex, f.to, stream_request());
-        b = co_await exchange_all(ex, f.to, stream_request());
+        a = co_await exchange_all(ex, f.to, stream_req);
+        b = co_await exchange_all(ex, f.to, stream_req);
     });
     CHECK_FALSE(a.body_ec);
     CHECK_FALSE(a.keep_alive);
@@ -97,7 +101,7 @@ TEST_CASE("a head slower than head_timeout fails with head_timeout and frees the
     f.run([&]() -> asio::awaitable<void> {
         net::exchange ex(f.pool);
         const auto t0 = clock_type::now();
-        r = co_await exchange_all(ex, f.to, stream_request(), {.head_timeout = 150ms});
+        r = co_await exchange_all(ex, f.to, stream_req, {.head_timeout = 150ms});
         took = clock_type::now() - t0;
     });
     CHECK(r.send_ec == net::error::head_timeout);
@@ -114,7 +118,7 @@ TEST_CASE("a stream that stalls fails with idle_timeout after the events that ca
     result r;
     f.run([&]() -> asio::awaitable<void> {
         net::exchange ex(f.pool);
-        r = co_await exchange_all(ex, f.to, stream_request(), {.idle_timeout = 150ms});
+        r = co_await exchange_all(ex, f.to, stream_req, {.idle_timeout = 150ms});
     });
     CHECK_FALSE(r.send_ec);
     CHECK(r.body_ec == net::error::idle_timeout);
@@ -131,7 +135,7 @@ TEST_CASE("the total deadline covers the whole exchange", "[net][timeout]")
     result r;
     f.run([&]() -> asio::awaitable<void> {
         net::exchange ex(f.pool);
-        r = co_await exchange_all(ex, f.to, stream_request(), {.deadline = clock_type::now() + 200ms});
+        r = co_await exchange_all(ex, f.to, stream_req, {.deadline = clock_type::now() + 200ms});
     });
     CHECK_FALSE(r.send_ec);
     CHECK(r.body_ec == net::error::deadline_exceeded);
@@ -164,7 +168,7 @@ TEST_CASE("certificates: expired, wrong host and untrusted self-signed are refus
         if (which == 1) {
             to.host = "localhost";   // a name: resolved, sent as SNI, checked against the DNS entries
         }
-        r = co_await exchange_all(ex, to, stream_request());
+        r = co_await exchange_all(ex, to, stream_req);
     }, [&] { server.stop(); pool.shutdown(); });
     REQUIRE(r.send_ec);
     CHECK(r.send_ec.category() == net::tls_verify_category());
@@ -186,7 +190,7 @@ TEST_CASE("the loudly named option accepts an untrusted certificate", "[net][tls
     result r;
     run_until_done(io, [&]() -> asio::awaitable<void> {
         net::exchange ex(pool);
-        r = co_await exchange_all(ex, origin_of(at, true), stream_request());
+        r = co_await exchange_all(ex, origin_of(at, true), stream_req);
     }, [&] { server.stop(); pool.shutdown(); });
     CHECK_FALSE(r.send_ec);
     CHECK(r.status == 200);
@@ -204,7 +208,7 @@ TEST_CASE("connection refused is a network error, not retried on its own", "[net
     result r;
     run_until_done(io, [&]() -> asio::awaitable<void> {
         net::exchange ex(pool);
-        r = co_await exchange_all(ex, origin_of(closed, false), stream_request());
+        r = co_await exchange_all(ex, origin_of(closed, false), stream_req);
     }, [&] { pool.shutdown(); });
     CHECK(r.send_ec == std::errc::connection_refused);
     CHECK(r.send_ec == llmio::condition::network);
@@ -225,7 +229,7 @@ TEST_CASE("cancelling mid-stream completes promptly, closes the connection and f
     result after;
     f.run([&]() -> asio::awaitable<void> {
         net::exchange ex(f.pool);
-        auto [ec] = co_await ex.async_send(f.to, stream_request(), {}, tuple_awaitable);
+        auto [ec] = co_await ex.async_send(f.to, stream_req, {}, tuple_awaitable);
         REQUIRE_FALSE(ec);
         asio::cancellation_signal signal;
         asio::steady_timer t(co_await asio::this_coro::executor, 120ms);
@@ -241,7 +245,7 @@ TEST_CASE("cancelling mid-stream completes promptly, closes the connection and f
         }
         // The only slot is free again: the next exchange gets a connection at once.
         net::exchange next(f.pool);
-        auto [next_ec] = co_await next.async_send(f.to, stream_request(), {.deadline = clock_type::now() + 5s},
+        auto [next_ec] = co_await next.async_send(f.to, stream_req, {.deadline = clock_type::now() + 5s},
                                                   tuple_awaitable);
         after.send_ec = next_ec;
         after.reused = next.reused_connection();
@@ -302,7 +306,7 @@ TEST_CASE("1,000 coroutines on a pool of 8: no deadlock, FIFO hand-over, all ser
         for (int i = 0; i < crowd; ++i) {
             asio::co_spawn(ex, [&]() -> asio::awaitable<void> {
                 net::exchange e(f.pool);
-                const result r = co_await exchange_all(e, f.to, stream_request());
+                const result r = co_await exchange_all(e, f.to, stream_req);
                 ok += (!r.send_ec && !r.body_ec && r.status == 200) ? 1 : 0;
                 ++completed;
             }, asio::detached);
@@ -330,11 +334,121 @@ TEST_CASE("waiting for a slot past the deadline fails with pool_timeout and leav
         auto [ec, c, fresh] = co_await state.async_acquire(slot, clock_type::time_point::max(), tuple_awaitable);
         REQUIRE_FALSE(ec);
         net::exchange ex(f.pool);
-        const result r = co_await exchange_all(ex, f.to, stream_request(), {.deadline = clock_type::now() + 50ms});
+        const result r = co_await exchange_all(ex, f.to, stream_req, {.deadline = clock_type::now() + 50ms});
         late = r.send_ec;
         CHECK(f.pool.stats().waiting == 0);
         state.release(c, false);
     });
     CHECK(late == net::error::pool_timeout);
     CHECK(late == llmio::condition::timeout);
+}
+
+namespace {
+
+/// A minimal CONNECT proxy: reads the request head, connects to the target it names, answers
+/// 200 and relays both ways. Records the request heads it saw.
+asio::awaitable<void> relay(asio::ip::tcp::socket& from, asio::ip::tcp::socket& to)
+{
+    char buf[16384];
+    for (;;) {
+        auto [ec, n] = co_await from.async_read_some(asio::buffer(buf), tuple_awaitable);
+        if (ec) {
+            std::error_code ignored;
+            to.shutdown(asio::socket_base::shutdown_send, ignored);
+            co_return;
+        }
+        auto [wec, m] = co_await asio::async_write(to, asio::buffer(buf, n), tuple_awaitable);
+        if (wec) {
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<void> connect_proxy(asio::ip::tcp::acceptor& acceptor, std::vector<std::string>& heads)
+{
+    auto ex = co_await asio::this_coro::executor;
+    for (;;) {
+        auto [aec, client] = co_await acceptor.async_accept(tuple_awaitable);
+        if (aec) {
+            co_return;
+        }
+        asio::co_spawn(ex, [&heads, c = std::move(client)]() mutable -> asio::awaitable<void> {
+            std::string head;
+            char ch = 0;
+            while (head.find("\r\n\r\n") == std::string::npos) {   // byte by byte: nothing read past the head
+                auto [ec, n] = co_await c.async_read_some(asio::buffer(&ch, 1), tuple_awaitable);
+                if (ec) {
+                    co_return;
+                }
+                head += ch;
+            }
+            heads.push_back(head);
+            const auto sp = head.find(' ');
+            const auto colon = head.find(':', sp);
+            const auto port = std::stoi(head.substr(colon + 1, head.find(' ', colon) - colon - 1));
+            asio::ip::tcp::socket upstream(c.get_executor());
+            auto [cec] = co_await upstream.async_connect(
+                {asio::ip::make_address(head.substr(sp + 1, colon - sp - 1)), static_cast<std::uint16_t>(port)},
+                tuple_awaitable);
+            if (cec) {
+                co_return;
+            }
+            co_await asio::async_write(c, asio::buffer(std::string_view("HTTP/1.1 200 Connection established\r\n\r\n")),
+                                       tuple_awaitable);
+            using namespace asio::experimental::awaitable_operators;
+            co_await (relay(c, upstream) && relay(upstream, c));
+        }, asio::detached);
+    }
+}
+
+} // namespace
+
+TEST_CASE("through an HTTP CONNECT proxy: TLS end to end inside the tunnel, and keep-alive", "[net][proxy]")
+{
+    asio::io_context io;
+    mock_server server(io.get_executor(), with(true));
+    const auto at = server.start();
+    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    std::vector<std::string> heads;
+    asio::co_spawn(io, connect_proxy(acceptor, heads), asio::detached);
+    net::proxy_settings settings;
+    settings.https = net::proxy_config{.host = "127.0.0.1", .port = acceptor.local_endpoint().port()};
+    net::tls_context context({.system_trust = false, .ca_pem = std::string(server.ca_certificate_pem())});
+    net::connection_pool pool(io.get_executor(), {.proxy = settings}, &context);
+    result a, b;
+    int status = 0;
+    run_until_done(io, [&]() -> asio::awaitable<void> {
+        net::exchange ex(pool);
+        const net::origin to = origin_of(at, true);
+        a = co_await exchange_all(ex, to, stream_req);
+        status = ex.proxy_status();
+        b = co_await exchange_all(ex, to, stream_req);
+    }, [&] { server.stop(); pool.shutdown(); acceptor.close(); });
+    CHECK(status == 200);
+    CHECK_FALSE(a.body_ec);
+    CHECK(a.status == 200);
+    CHECK_FALSE(b.body_ec);
+    CHECK(b.reused);
+    REQUIRE(heads.size() == 1);
+    CHECK(heads[0].rfind("CONNECT 127.0.0.1:" + std::to_string(at.port()) + " HTTP/1.1\r\n", 0) == 0);
+    CHECK(server.counters().requests == 2);
+}
+
+TEST_CASE("NO_PROXY keeps a host off the proxy", "[net][proxy]")
+{
+    asio::io_context io;
+    mock_server server(io.get_executor(), with(false));
+    const auto at = server.start();
+    net::proxy_settings settings;
+    settings.http = net::proxy_config{.host = "127.0.0.1", .port = 9};   // nobody listens there
+    settings.no_proxy = {"127.0.0.1"};
+    net::connection_pool pool(io.get_executor(), {.proxy = settings});
+    result r;
+    run_until_done(io, [&]() -> asio::awaitable<void> {
+        net::exchange ex(pool);
+        const net::origin to = origin_of(at, false);
+        r = co_await exchange_all(ex, to, stream_req);
+    }, [&] { server.stop(); pool.shutdown(); });
+    CHECK_FALSE(r.send_ec);
+    CHECK(r.status == 200);
 }
