@@ -30,6 +30,14 @@ namespace llmio::testing {
     return count;
 }
 
+/// Allocations made by the calling thread (counted together with allocation_count()): for a
+/// test whose server runs on another thread.
+[[nodiscard]] inline std::size_t& thread_allocation_count() noexcept
+{
+    thread_local std::size_t count = 0;
+    return count;
+}
+
 /// While true, every allocation through the replaced operator new fails (std::bad_alloc, or
 /// nullptr for the nothrow forms): to test what code does when memory runs out.
 [[nodiscard]] inline std::atomic<bool>& refuse_allocations() noexcept
@@ -67,6 +75,7 @@ private:
 void* operator new(std::size_t size)
 {
     llmio::testing::allocation_count().fetch_add(1, std::memory_order_relaxed);
+    ++llmio::testing::thread_allocation_count();
     if (llmio::testing::refuse_allocations().load(std::memory_order_relaxed)) {
         throw std::bad_alloc();
     }
@@ -84,6 +93,7 @@ void* operator new[](std::size_t size)
 void* operator new(std::size_t size, const std::nothrow_t&) noexcept
 {
     llmio::testing::allocation_count().fetch_add(1, std::memory_order_relaxed);
+    ++llmio::testing::thread_allocation_count();
     if (llmio::testing::refuse_allocations().load(std::memory_order_relaxed)) {
         return nullptr;
     }
@@ -139,6 +149,7 @@ extern "C" void* __libc_memalign(std::size_t alignment, std::size_t size);
 extern "C" int posix_memalign(void** out, std::size_t alignment, std::size_t size) noexcept
 {
     llmio::testing::allocation_count().fetch_add(1, std::memory_order_relaxed);
+    ++llmio::testing::thread_allocation_count();
     void* p = __libc_memalign(alignment, size);
     if (p == nullptr) {
         return 12;   // ENOMEM
@@ -150,6 +161,7 @@ extern "C" int posix_memalign(void** out, std::size_t alignment, std::size_t siz
 extern "C" void* aligned_alloc(std::size_t alignment, std::size_t size) noexcept
 {
     llmio::testing::allocation_count().fetch_add(1, std::memory_order_relaxed);
+    ++llmio::testing::thread_allocation_count();
     return __libc_memalign(alignment, size);
 }
 #endif

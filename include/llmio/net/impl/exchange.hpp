@@ -133,6 +133,12 @@ struct exchange_core : std::enable_shared_from_this<exchange_core> {
         }
     }
 
+    /// Between requests the timer stays armed: the next request usually needs a deadline no
+    /// earlier than the pending one, so it costs nothing then (a cancel and a new wait per
+    /// request would be two handler allocations). When it fires with no phase it just ends.
+    void idle() noexcept { current = phase::none; }
+
+    /// Stops the watchdog (the exchange is closed or destroyed).
     void disarm() noexcept
     {
         current = phase::none;
@@ -148,7 +154,7 @@ struct exchange_core : std::enable_shared_from_this<exchange_core> {
 
     void release(bool reusable)
     {
-        disarm();
+        idle();
         if (conn != nullptr) {
             pooled_connection* c = conn;
             conn = nullptr;
@@ -300,9 +306,23 @@ struct send_op : asio::coroutine {
                 ASIO_CORO_YIELD asio::post(x.pool->ex, std::move(self));
                 return self.complete(error::unsupported_proxy);
             }
-            ASIO_CORO_YIELD x.pool->async_acquire(*slot, options.deadline, std::move(self));
-            if (ec) {
-                return self.complete(ec);
+            // Nobody waiting and a connection at hand (idle, or a free slot): take it here; the
+            // pool's queue (and its post) only when the origin is at its limit.
+            if (slot->head == nullptr) {
+                if (pooled_connection* c = x.pool->take_idle(*slot, exchange_core::clock::now())) {
+                    x.conn = c;
+                    fresh = false;
+                }
+                else if (slot->open < x.pool->options.max_connections) {
+                    x.conn = x.pool->new_connection(*slot);
+                    fresh = true;
+                }
+            }
+            if (x.conn == nullptr) {
+                ASIO_CORO_YIELD x.pool->async_acquire(*slot, options.deadline, std::move(self));
+                if (ec) {
+                    return self.complete(ec);
+                }
             }
             x.reused = !fresh;
             x.done = false;
@@ -627,6 +647,7 @@ inline void exchange::close() noexcept
         core_->conn->conn.close();
     }
     core_->abandon();
+    core_->disarm();
     core_->resolver.cancel();
 }
 

@@ -64,6 +64,7 @@ inline tls_context::tls_context(const tls_options& options)
     : options_(options)
 {
     if (const std::error_code ec = init()) {
+        SSL_CTX_free(ctx_);   // no destructor runs for a constructor that throws
         throw std::system_error(ec, "llmio::net::tls_context");
     }
 }
