@@ -1,7 +1,7 @@
-// llmio-demo: a recorded Gemini stream, replayed through llmio's parsing core as the network
+// llmio-replay: a recorded Gemini stream, replayed through llmio's parsing core as the network
 // would deliver it, with the text printed as it streams.
 //
-//   llmio-demo [FILE] [--ttft-ms N] [--itl-ms N] [--read-size N]
+//   llmio-replay [FILE] [--ttft-ms N] [--itl-ms N] [--read-size N]
 //
 // FILE is a recorded `streamGenerateContent?alt=sse` body (default: the long reply among the
 // conformance fixtures). It is framed as an HTTP/1.1 chunked response, handed over in reads of
@@ -9,8 +9,8 @@
 // de-chunking -> SSE -> simdjson decoding -> stream rules. Time to first text and total time
 // are measured on the steady clock.
 //
-// The network client (TLS, pool, the embedded mock server) comes with the transport layer;
-// until then this is the end-to-end path that runs without a network.
+// No sockets: it shows the parsing core alone, as a network would feed it. llmio-demo runs the
+// whole path (transport included) against the embedded mock server or the real service.
 #include <llmio/gemini/http_stream.hpp>
 #include <llmio/testing/chunked_response.hpp>
 
@@ -41,7 +41,7 @@ int main(int argc, char** argv)
             read_size = std::max(1, std::atoi(argv[++i]));
         }
         else if (a == "--help" || a == "-h") {
-            std::printf("usage: llmio-demo [FILE] [--ttft-ms N] [--itl-ms N] [--read-size N]\n");
+            std::printf("usage: llmio-replay [FILE] [--ttft-ms N] [--itl-ms N] [--read-size N]\n");
             return 0;
         }
         else {
@@ -50,16 +50,12 @@ int main(int argc, char** argv)
     }
     std::ifstream in(file, std::ios::binary);
     if (!in) {
-        std::fprintf(stderr, "llmio-demo: cannot read %s\n", file.c_str());
+        std::fprintf(stderr, "llmio-replay: cannot read %s\n", file.c_str());
         return 2;
     }
     const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const std::string wire = llmio::testing::chunked_response(body, 1024);
-    if (std::getenv("GEMINI_API_KEY") != nullptr || std::getenv("GOOGLE_API_KEY") != nullptr) {
-        std::fprintf(stderr, "llmio-demo: an API key is set, but the network client is not built yet: "
-                             "replaying a recorded stream instead\n");
-    }
-    std::fprintf(stderr, "llmio-demo: replaying %s (%zu bytes): first byte after %d ms, then %zu-byte reads every %d ms\n\n",
+    std::fprintf(stderr, "llmio-replay: replaying %s (%zu bytes): first byte after %d ms, then %zu-byte reads every %d ms\n\n",
                  file.c_str(), wire.size(), ttft_ms, read_size, itl_ms);
 
     llmio::gemini::http_stream stream;
@@ -106,7 +102,7 @@ int main(int argc, char** argv)
     const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
     std::printf("\n\n");
     if (ec) {
-        std::fprintf(stderr, "llmio-demo: error: %s (%s)\n", ec.message().c_str(), ec.category().name());
+        std::fprintf(stderr, "llmio-replay: error: %s (%s)\n", ec.message().c_str(), ec.category().name());
         return 1;
     }
     const auto& usage = stream.decoder().usage();
