@@ -115,8 +115,8 @@ private:
 public:
     // Internal: the state machines of the TLS operations (see impl/connection.hpp).
     struct handshake_op;
-    struct read_op;
-    struct write_op;
+    template <bool Read>
+    struct io_op;
 };
 
 } // namespace llmio::net

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <type_traits>
 
 namespace llmio::net {
 namespace detail {
@@ -194,9 +195,12 @@ struct connection::handshake_op {
     }
 };
 
-struct connection::read_op {
+/// SSL_read (`Read`) or SSL_write: the same state machine, the same waits.
+template <bool Read>
+struct connection::io_op {
+    using buffer_type = std::conditional_t<Read, asio::mutable_buffer, asio::const_buffer>;
     connection& c;
-    asio::mutable_buffer buffer;
+    buffer_type buffer;
     bool waited = false;
     bool deliver = false;
     std::error_code result{};
@@ -219,58 +223,14 @@ struct connection::read_op {
         }
         ERR_clear_error();
         c.bio_.last_errno = 0;
-        const int r = SSL_read(c.ssl_, buffer.data(), static_cast<int>(std::min<std::size_t>(buffer.size(), INT_MAX)));
-        if (r > 0) {
-            return finish(self, {}, static_cast<std::size_t>(r));
+        const int size = static_cast<int>(std::min<std::size_t>(buffer.size(), INT_MAX));
+        int r = 0;
+        if constexpr (Read) {
+            r = SSL_read(c.ssl_, buffer.data(), size);
         }
-        const int e = SSL_get_error(c.ssl_, r);
-        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-            waited = true;
-            return c.socket_.async_wait(e == SSL_ERROR_WANT_READ ? socket_type::wait_read : socket_type::wait_write,
-                                        std::move(self));
+        else {
+            r = SSL_write(c.ssl_, buffer.data(), size);
         }
-        finish(self, c.classify_ssl_failure(r, e), 0);
-    }
-
-    template <class Self>
-    void finish(Self& self, std::error_code ec, std::size_t n)
-    {
-        if (waited) {
-            return self.complete(ec, n);
-        }
-        deliver = true;
-        result = ec;
-        bytes = n;
-        asio::post(c.socket_.get_executor(), std::move(self));
-    }
-};
-
-struct connection::write_op {
-    connection& c;
-    asio::const_buffer buffer;
-    bool waited = false;
-    bool deliver = false;
-    std::error_code result{};
-    std::size_t bytes = 0;
-
-    template <class Self>
-    void operator()(Self& self, std::error_code ec = {})
-    {
-        if (deliver) {
-            return self.complete(result, bytes);
-        }
-        if (ec) {
-            return self.complete(ec, 0);
-        }
-        if (c.ssl_ == nullptr) {
-            return finish(self, asio::error::bad_descriptor, 0);
-        }
-        if (buffer.size() == 0) {
-            return finish(self, {}, 0);
-        }
-        ERR_clear_error();
-        c.bio_.last_errno = 0;
-        const int r = SSL_write(c.ssl_, buffer.data(), static_cast<int>(std::min<std::size_t>(buffer.size(), INT_MAX)));
         if (r > 0) {
             return finish(self, {}, static_cast<std::size_t>(r));
         }
@@ -309,7 +269,7 @@ auto connection::async_read_some(const MutableBufferSequence& buffers, Completio
         return socket_.async_read_some(buffers, std::forward<CompletionToken>(token));
     }
     const asio::mutable_buffer first = *asio::buffer_sequence_begin(buffers);
-    return asio::async_compose<CompletionToken, void(std::error_code, std::size_t)>(read_op{*this, first}, token,
+    return asio::async_compose<CompletionToken, void(std::error_code, std::size_t)>(io_op<true>{*this, first}, token,
                                                                                     socket_);
 }
 
@@ -320,7 +280,7 @@ auto connection::async_write_some(const ConstBufferSequence& buffers, Completion
         return socket_.async_write_some(buffers, std::forward<CompletionToken>(token));
     }
     const asio::const_buffer first = *asio::buffer_sequence_begin(buffers);
-    return asio::async_compose<CompletionToken, void(std::error_code, std::size_t)>(write_op{*this, first}, token,
+    return asio::async_compose<CompletionToken, void(std::error_code, std::size_t)>(io_op<false>{*this, first}, token,
                                                                                     socket_);
 }
 

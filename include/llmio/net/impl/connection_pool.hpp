@@ -252,8 +252,13 @@ struct pool_state : std::enable_shared_from_this<pool_state> {
         if (sweeping || closed) {
             return;
         }
+        sweep_at(now + options.idle_timeout);
+    }
+
+    void sweep_at(clock::time_point when)
+    {
         sweeping = true;
-        sweeper.expires_at(now + options.idle_timeout);
+        sweeper.expires_at(when);
         sweeper.async_wait([self = shared_from_this()](std::error_code ec) {
             self->sweeping = false;
             if (!ec) {
@@ -287,14 +292,7 @@ struct pool_state : std::enable_shared_from_this<pool_state> {
                     oldest = std::min(oldest, s->idle.front()->conn.last_used);
                 }
             }
-            sweeping = true;
-            sweeper.expires_at(oldest + options.idle_timeout);
-            sweeper.async_wait([self = shared_from_this()](std::error_code ec) {
-                self->sweeping = false;
-                if (!ec) {
-                    self->sweep();
-                }
-            });
+            sweep_at(oldest + options.idle_timeout);
         }
     }
 

@@ -57,38 +57,14 @@ inline std::error_code parse_base_url(std::string_view url, base_url& out)
         path.ends_with("/..") || path.find("/./") != std::string_view::npos || path.ends_with("/.")) {
         return error::bad_url;   // a prefix that a server would normalise into another path
     }
-    std::string_view host = authority;
-    std::string_view port{};
-    bool has_port = false;
-    if (authority.starts_with('[')) {
-        const std::size_t close = authority.find(']');
-        detail::ipv6_bytes v6{};
-        if (close == std::string_view::npos || !detail::parse_ipv6(authority.substr(1, close - 1), v6)) {
-            return error::bad_url;
-        }
-        host = authority.substr(1, close - 1);
-        const std::string_view after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':') {
-                return error::bad_url;
-            }
-            has_port = true;
-            port = after.substr(1);
-        }
+    detail::authority_parts a;
+    if (!detail::split_authority(authority, a)) {
+        return error::bad_url;
     }
-    else {
-        if (const std::size_t colon = authority.find(':'); colon != std::string_view::npos) {
-            host = authority.substr(0, colon);
-            port = authority.substr(colon + 1);
-            has_port = true;
-        }
-        if (!detail::is_host_name(host)) {
-            return error::bad_url;
-        }
-    }
-    if (has_port && !detail::parse_port(port, result.origin.port)) {
+    if (a.has_port && !detail::parse_port(a.port, result.origin.port)) {
         return error::bad_port;
     }
+    const std::string_view host = a.host;
     result.origin.host.assign(host);
     result.path_prefix.assign(path);
     out = std::move(result);

@@ -99,6 +99,46 @@ using llmio::http::detail::iequals;
     return true;
 }
 
+/// `host[:port]` or `[ipv6][:port]` of a URL, split (views into `authority`). False when the
+/// host is not a DNS name or a bracketed IPv6 literal, or the text after it is not `:port`.
+struct authority_parts {
+    std::string_view host{};
+    std::string_view port{};
+    bool has_port = false;
+};
+
+[[nodiscard]] inline bool split_authority(std::string_view authority, authority_parts& out) noexcept
+{
+    out = {};
+    if (authority.starts_with('[')) {
+        const std::size_t close = authority.find(']');
+        ipv6_bytes v6{};
+        if (close == std::string_view::npos || !parse_ipv6(authority.substr(1, close - 1), v6)) {
+            return false;
+        }
+        out.host = authority.substr(1, close - 1);
+        const std::string_view after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') {
+                return false;
+            }
+            out.has_port = true;
+            out.port = after.substr(1);
+        }
+        return true;
+    }
+    out.host = authority;
+    if (const std::size_t colon = authority.find(':'); colon != std::string_view::npos) {
+        out.host = authority.substr(0, colon);
+        out.has_port = true;
+        out.port = authority.substr(colon + 1);
+        if (out.port.find(':') != std::string_view::npos) {
+            return false;   // an IPv6 literal without brackets
+        }
+    }
+    return is_host_name(out.host);
+}
+
 /// The host of a no_proxy comparison or a CONNECT target, classified once.
 struct host_literal {
     enum class kind { name, ipv4, ipv6 } what = kind::name;
@@ -277,39 +317,12 @@ inline std::error_code parse_proxy_url(std::string_view url, proxy_config& out)
     if (rest.ends_with('/')) {
         rest.remove_suffix(1);
     }
-    std::string_view host = rest;
-    std::string_view port{};
-    bool has_port = false;
-    if (rest.starts_with('[')) {
-        const std::size_t close = rest.find(']');
-        detail::ipv6_bytes v6{};
-        if (close == std::string_view::npos || !detail::parse_ipv6(rest.substr(1, close - 1), v6)) {
-            return error::bad_proxy_url;
-        }
-        host = rest.substr(1, close - 1);
-        const std::string_view after = rest.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':') {
-                return error::bad_proxy_url;
-            }
-            has_port = true;
-            port = after.substr(1);
-        }
+    detail::authority_parts a;
+    if (!detail::split_authority(rest, a)) {
+        return error::bad_proxy_url;   // empty, a path, query, fragment, odd byte, bare IPv6
     }
-    else {
-        if (const std::size_t colon = rest.find(':'); colon != std::string_view::npos) {
-            host = rest.substr(0, colon);
-            has_port = true;
-            port = rest.substr(colon + 1);
-            if (port.find(':') != std::string_view::npos) {
-                return error::bad_proxy_url;   // an IPv6 literal without brackets
-            }
-        }
-        if (!detail::is_host_name(host)) {
-            return error::bad_proxy_url;   // empty, or a path, query, fragment or odd byte
-        }
-    }
-    if (has_port && !detail::parse_port(port, config.port)) {
+    const std::string_view host = a.host;
+    if (a.has_port && !detail::parse_port(a.port, config.port)) {
         return error::bad_port;
     }
     config.host.assign(host);
