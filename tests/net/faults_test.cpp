@@ -452,3 +452,33 @@ TEST_CASE("NO_PROXY keeps a host off the proxy", "[net][proxy]")
     CHECK_FALSE(r.send_ec);
     CHECK(r.status == 200);
 }
+
+TEST_CASE("connections retire after max_requests and close after idle_timeout", "[net][pool]")
+{
+    fixture f(with(false), {.idle_timeout = 100ms, .max_requests = 2});
+    result r[4];
+    std::size_t idle_before_sweep = 0;
+    std::size_t idle_after_sweep = 0;
+    f.run([&]() -> asio::awaitable<void> {
+        net::exchange ex(f.pool);
+        r[0] = co_await exchange_all(ex, f.to, stream_req);
+        r[1] = co_await exchange_all(ex, f.to, stream_req);   // the second and last on connection 1
+        r[2] = co_await exchange_all(ex, f.to, stream_req);   // connection 2
+        idle_before_sweep = f.pool.stats().idle;
+        asio::steady_timer t(co_await asio::this_coro::executor, 300ms);
+        co_await t.async_wait(asio::use_awaitable);            // the sweeper closes it
+        idle_after_sweep = f.pool.stats().idle;
+        r[3] = co_await exchange_all(ex, f.to, stream_req);   // connection 3
+    });
+    for (const result& x : r) {
+        CHECK_FALSE(x.body_ec);
+    }
+    CHECK_FALSE(r[0].reused);
+    CHECK(r[1].reused);
+    CHECK_FALSE(r[2].reused);
+    CHECK_FALSE(r[3].reused);
+    CHECK(idle_before_sweep == 1);
+    CHECK(idle_after_sweep == 0);
+    CHECK(f.pool.stats().connects == 3);
+    CHECK(f.server.counters().connections == 3);
+}
