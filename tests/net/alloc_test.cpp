@@ -1,9 +1,9 @@
 // Steady state of the transport: acquire, write, read the head, stream the body, release, over
 // and over on warm pooled connections, plaintext and TLS. Counted on the client's thread only
 // (the mock server runs on its own thread), through the global operator new, the aligned
-// allocation functions Asio uses, and OpenSSL's allocator hooks. llmio's own code allocates
-// nothing here; what remains is Asio's handler memory when its per-thread cache misses, which
-// the test bounds (see the checks) so that any new allocation shows up.
+// allocation functions Asio uses, and OpenSSL's allocator hooks. What remains is a few per
+// thousand requests (measured ~0.02 plaintext, ~0.04 TLS), bounded below so that anything per
+// request or per event shows up at once.
 //
 // One exception, inside OpenSSL 3.0 and not ours: TLS 1.3 record protection builds each
 // record's additional data with WPACKET_init_static_len() (ssl/record/ssl3_record_tls13.c),
@@ -161,17 +161,10 @@ TEST_CASE("acquire, request, stream and release allocate nothing in steady state
         }
         const std::size_t requests = 50 * connections;
         INFO("heap allocations per request: " << double(counted) / double(requests));
-        if (connections == 1) {
-            // Requests one at a time: every operation's memory comes back from Asio's per-thread
-            // cache. A rare miss remains (a write's operation after the cache held other sizes).
-            CHECK(counted * 10 <= requests);
-        }
-        else {
-            // Concurrent exchanges on one thread: completions and posts pile up in the queue,
-            // and Asio 1.22 keeps only two blocks per kind and thread (any_io_executor wraps each
-            // completion in a type-erased function). Known, measured, not yet zero: see HACKING.
-            CHECK(counted <= 4 * requests);
-        }
+        // A handful over the whole run (the watchdog re-armed, a vector at a new high): not one
+        // per request, nor per event. Completions run through the concrete io_context executor
+        // (exchange_core::launch, detail::post_to), so Asio's type-erased wrappers never appear.
+        CHECK(counted * 10 <= requests);
         if (tls) {
             // Records per response: the head, 20 events, the last-chunk (each a write of the
             // server's); the client sends one per request.

@@ -1,6 +1,7 @@
 #ifndef LLMIO_NET_IMPL_CONNECTION_HPP
 #define LLMIO_NET_IMPL_CONNECTION_HPP
 
+#include <asio/io_context.hpp>
 #include <asio/ssl/error.hpp>
 
 #include <openssl/bio.h>
@@ -62,6 +63,20 @@ inline int socket_bio_create(BIO* bio)
 {
     BIO_set_init(bio, 1);
     return 1;
+}
+
+/// asio::post, through the concrete io_context executor when `ex` holds one: Asio's
+/// type-erased execute() would wrap the handler in a function object allocated from a small
+/// per-thread cache, which misses when many operations are in flight.
+template <class Handler>
+void post_to(const asio::any_io_executor& ex, Handler&& handler)
+{
+    if (const auto* io = ex.target<asio::io_context::executor_type>()) {
+        asio::post(*io, std::forward<Handler>(handler));
+    }
+    else {
+        asio::post(ex, std::forward<Handler>(handler));
+    }
 }
 
 /// The method table, made once per process and never changed (not mutable global state).
@@ -191,7 +206,7 @@ struct connection::handshake_op {
         }
         deliver = true;
         result = ec;
-        asio::post(c.socket_.get_executor(), std::move(self));
+        detail::post_to(c.socket_.get_executor(), std::move(self));
     }
 };
 
@@ -252,7 +267,7 @@ struct connection::io_op {
         deliver = true;
         result = ec;
         bytes = n;
-        asio::post(c.socket_.get_executor(), std::move(self));
+        detail::post_to(c.socket_.get_executor(), std::move(self));
     }
 };
 

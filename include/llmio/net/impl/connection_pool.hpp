@@ -394,7 +394,7 @@ struct pool_state::acquire_op {
         result = ec;
         conn = c;
         fresh = f;
-        asio::post(pool->ex, std::move(self));
+        post_to(pool->ex, std::move(self));
     }
 };
 

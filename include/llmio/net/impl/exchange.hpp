@@ -1,7 +1,9 @@
 #ifndef LLMIO_NET_IMPL_EXCHANGE_HPP
 #define LLMIO_NET_IMPL_EXCHANGE_HPP
 
+#include <asio/bind_executor.hpp>
 #include <asio/connect.hpp>
+#include <asio/io_context.hpp>
 #include <asio/coroutine.hpp>
 #include <asio/post.hpp>
 #include <asio/ssl/error.hpp>
@@ -169,6 +171,22 @@ struct exchange_core : std::enable_shared_from_this<exchange_core> {
             release(false);
         }
         catch (...) {
+        }
+    }
+
+    /// Starts an operation with `self` as its handler, bound to the concrete io_context
+    /// executor when the pool's any_io_executor holds one. Completions then run directly
+    /// instead of through Asio's type-erased execute(), which allocates a wrapper per completion
+    /// from a two-block per-thread cache (misses pile up with many exchanges in flight). Other
+    /// executors (strands, thread pools) keep the generic path.
+    template <class Self, class Start>
+    void launch(Self&& self, Start&& start) const
+    {
+        if (const auto* io = pool->ex.target<asio::io_context::executor_type>()) {
+            start(asio::bind_executor(*io, std::forward<Self>(self)));
+        }
+        else {
+            start(std::forward<Self>(self));
         }
     }
 
@@ -434,8 +452,11 @@ struct send_op : asio::coroutine {
                 // ---- The request ----
                 x.arm(phase::head, options.head_timeout);
                 ++x.conn->conn.requests;
-                ASIO_CORO_YIELD asio::async_write(x.conn->conn, asio::buffer(request.data(), request.size()),
-                                                  std::move(self));
+                ASIO_CORO_YIELD
+                {
+                    const asio::const_buffer out(request.data(), request.size());
+                    x.launch(std::move(self), [&x, out](auto&& h) { asio::async_write(x.conn->conn, out, std::move(h)); });
+                }
                 written = n;
                 if (ec) {
                     if (!peer_stopped_reading(ec) || x.timed_out) {
@@ -448,7 +469,9 @@ struct send_op : asio::coroutine {
                 }
                 // ---- The head ----
                 for (;;) {
-                    ASIO_CORO_YIELD x.conn->conn.async_read_some(x.free_space(), std::move(self));
+                    ASIO_CORO_YIELD x.launch(std::move(self), [&x](auto&& h) {
+                        x.conn->conn.async_read_some(x.free_space(), std::move(h));
+                    });
                     if (ec) {
                         if (response_bytes == 0 && is_end_of_stream(ec)) {
                             ec = write_error ? write_error : std::error_code(error::connection_closed);
@@ -540,7 +563,7 @@ struct read_body_op : asio::coroutine {
                 ASIO_CORO_YIELD
                 {
                     waited = true;
-                    x.conn->conn.async_read_some(x.free_space(), std::move(self));
+                    x.launch(std::move(self), [&x](auto&& h) { x.conn->conn.async_read_some(x.free_space(), std::move(h)); });
                 }
                 if (x.conn == nullptr) {
                     return finish(self, asio::error::operation_aborted, {});
@@ -577,7 +600,7 @@ struct read_body_op : asio::coroutine {
         }
         waited = true;
         const asio::any_io_executor ex = core->pool->ex;   // before `self` (and `core` in it) moves
-        asio::post(ex, [s = std::move(self), ec, v]() mutable { s.complete(ec, v); });
+        post_to(ex, [s = std::move(self), ec, v]() mutable { s.complete(ec, v); });
     }
 };
 
