@@ -61,3 +61,29 @@ TEST_CASE("a streamed response through the pool, then a second one on the same c
         CHECK(context.cached_sessions() == 1);
     }
 }
+
+TEST_CASE("a reconnect to the same origin resumes the TLS session", "[net][tls]")
+{
+    asio::io_context io;
+    mock_server server(io.get_executor(), stream_options(true));
+    const auto at = server.start();
+    net::tls_context context({.system_trust = false, .ca_pem = std::string(server.ca_certificate_pem())});
+    net::connection_pool pool(io.get_executor(), direct({.max_requests = 1}), &context);   // a new connection each time
+    const net::origin to = origin_of(at, true);
+    const std::string req = stream_request();
+    bool first_resumed = true;
+    bool second_resumed = false;
+    run_until_done(io, [&]() -> asio::awaitable<void> {
+        net::exchange ex(pool);
+        const result a = co_await exchange_all(ex, to, req);
+        CHECK_FALSE(a.body_ec);
+        first_resumed = ex.tls_session_resumed();
+        const result b = co_await exchange_all(ex, to, req);
+        CHECK_FALSE(b.body_ec);
+        CHECK_FALSE(b.reused);
+        second_resumed = ex.tls_session_resumed();
+    }, [&] { server.stop(); pool.shutdown(); });
+    CHECK_FALSE(first_resumed);
+    CHECK(second_resumed);
+    CHECK(server.counters().connections == 2);
+}

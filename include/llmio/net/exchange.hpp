@@ -136,6 +136,8 @@ public:
     [[nodiscard]] bool reused_connection() const noexcept;
     /// async_send sent the request a second time on a new connection (the stale rule).
     [[nodiscard]] bool retried() const noexcept;
+    /// The last new TLS connection resumed a cached session (an abbreviated handshake).
+    [[nodiscard]] bool tls_session_resumed() const noexcept;
     /// Status of the proxy's answer to CONNECT on the last new connection (0: no proxy).
     [[nodiscard]] int proxy_status() const noexcept;
 

@@ -50,6 +50,7 @@ struct exchange_core : std::enable_shared_from_this<exchange_core> {
     bool retried = false;
     bool done = true;
     bool put_again = false;   // the parser's last event was not need_more
+    bool resumed = false;     // the last TLS handshake resumed a session
     int proxy_status = 0;
 
     // The watchdog: one timer, re-armed lazily (a later deadline is picked up when it fires).
@@ -447,6 +448,7 @@ struct send_op : asio::coroutine {
                         if (ec) {
                             return fail(self, ec);
                         }
+                        x.resumed = SSL_session_reused(x.conn->conn.native_handle()) == 1;
                     }
                 }
                 // ---- The request ----
@@ -657,6 +659,11 @@ inline bool exchange::reused_connection() const noexcept
 inline bool exchange::retried() const noexcept
 {
     return core_->retried;
+}
+
+inline bool exchange::tls_session_resumed() const noexcept
+{
+    return core_->resumed;
 }
 
 inline int exchange::proxy_status() const noexcept
