@@ -9,6 +9,7 @@
 #ifndef LLMIO_TESTING_IMPL_SCRIPTED_SERVER_HPP
 #define LLMIO_TESTING_IMPL_SCRIPTED_SERVER_HPP
 
+#include <llmio/testing/detail/listener.hpp>
 #include <llmio/testing/detail/mock_certificate.hpp>
 
 #include <asio/co_spawn.hpp>
@@ -735,27 +736,8 @@ inline asio::ip::tcp::endpoint scripted_server::start(std::error_code& ec)
             return {};
         }
     }
-    const asio::ip::address address = asio::ip::make_address(s.options.address, ec);
+    s.bound = detail::open_listener(s.acceptor, s.options.address, s.options.port, ec);
     if (ec) {
-        return {};
-    }
-    const asio::ip::tcp::endpoint at(address, s.options.port);
-    s.acceptor.open(at.protocol(), ec);
-    if (!ec) {
-        s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-    }
-    if (!ec) {
-        s.acceptor.bind(at, ec);
-    }
-    if (!ec) {
-        s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    }
-    if (!ec) {
-        s.bound = s.acceptor.local_endpoint(ec);
-    }
-    if (ec) {
-        std::error_code ignored;
-        s.acceptor.close(ignored);
         return {};
     }
     asio::co_spawn(s.executor, detail::scripted_io::accept_loop(state_), asio::detached);
