@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace {
 
@@ -31,16 +32,25 @@ constexpr std::string_view usage = R"(usage: llmio-mock-server [options]
   --tls                serve HTTPS with a certificate made at start
   --ca-out FILE        with --tls: write the certificate (PEM) to FILE for clients to trust
   --api-key KEY        require this key (x-goog-api-key, ?key=, or Authorization: Bearer)
+  --project NAME:KEY1,KEY2
+                       a project and its keys (repeatable): keys must then be one of the
+                       projects', and --rpm, --rpd, --tpm apply per project and model
   --ttft-ms N          delay before the first event (default 0)
   --itl-ms N           gap between events (default 0)
   --events N           events per streamed response (default 3)
   --words N            words (tokens) per event (default 4)
+  --function-calls     answer requests that declare functions with calls to all of them,
+                       and with text once the last turn holds their results
   --fault NAME         inject NAME (see llmio/testing/mock_server.hpp) ...
   --fault-rate P       ... into this fraction of requests (default 1)
+  --fault-limit N      ... into N requests at most (default 0: no limit)
   --close-after N      with --fault close_after: close after the Nth request on a connection
+  --retry-after S      with --fault retry_after: the Retry-After header's seconds (default 3)
   --seed N             seed of the fault dice (default 1)
   --rpm N              enforce N content requests per minute (default 0: off)
   --rpd N              enforce N content requests per day (default 0: off)
+  --tpm N              enforce N input tokens per minute (default 0: off)
+  --quota-window-ms N  the length of the --rpm and --tpm windows (default 60000)
   --print-expected-text BODY
                        print the text a content request with body BODY (exact bytes) is
                        answered with under the other options (--events, --words), and exit
@@ -60,6 +70,29 @@ bool parse_rate(std::string_view text, double& out)
     char* end = nullptr;
     out = std::strtod(text.data(), &end);
     return end == text.data() + text.size() && out >= 0.0 && out <= 1.0;
+}
+
+// NAME:KEY1,KEY2: a non-empty name, then non-empty keys separated by commas.
+bool parse_project(std::string_view text, llmio::testing::mock_project& out)
+{
+    const std::size_t colon = text.find(':');
+    if (colon == 0 || colon == std::string_view::npos) {
+        return false;
+    }
+    out.name = std::string(text.substr(0, colon));
+    std::string_view keys = text.substr(colon + 1);
+    for (;;) {
+        const std::size_t comma = keys.find(',');
+        const std::string_view key = keys.substr(0, comma);
+        if (key.empty()) {
+            return false;
+        }
+        out.keys.emplace_back(key);
+        if (comma == std::string_view::npos) {
+            return true;
+        }
+        keys.remove_prefix(comma + 1);
+    }
 }
 
 int fail(std::string_view message)
@@ -87,6 +120,10 @@ int main(int argc, char** argv)
             options.tls = true;
             continue;
         }
+        if (arg == "--function-calls") {
+            options.function_calls = true;
+            continue;
+        }
         if (i + 1 == argc) {
             return fail("missing value after " + std::string(arg));
         }
@@ -107,6 +144,12 @@ int main(int argc, char** argv)
             expected_for = std::string(value);
         } else if (arg == "--api-key") {
             options.api_key = std::string(value);
+        } else if (arg == "--project") {
+            llmio::testing::mock_project project;
+            if (!parse_project(value, project)) {
+                return fail("--project takes NAME:KEY1,KEY2,... (a name and at least one key)");
+            }
+            options.projects.push_back(std::move(project));
         } else if (arg == "--ttft-ms" || arg == "--itl-ms") {
             if (!number) {
                 return need_number();
@@ -128,6 +171,21 @@ int main(int argc, char** argv)
             if (!parse_rate(value, options.fault_rate)) {
                 return fail("--fault-rate takes a number from 0 to 1");
             }
+        } else if (arg == "--retry-after") {
+            if (!number || n > 86400) {
+                return need_number();
+            }
+            options.retry_after = std::chrono::seconds(n);
+        } else if (arg == "--tpm" || arg == "--fault-limit") {
+            if (!number) {
+                return need_number();
+            }
+            (arg == "--tpm" ? options.tpm : options.fault_limit) = n;
+        } else if (arg == "--quota-window-ms") {
+            if (!number || n == 0 || n > 86'400'000) {
+                return need_number();
+            }
+            options.quota_window = std::chrono::milliseconds(n);
         } else if (arg == "--seed" || arg == "--rpm" || arg == "--rpd") {
             if (!number || n > UINT32_MAX) {
                 return need_number();

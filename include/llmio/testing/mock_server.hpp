@@ -7,7 +7,9 @@
 // pretty-printed `{"error":{code,message,status,details[]}}` envelope in the shapes the service
 // sends. Everything it answers is deterministic for a given request and options (text comes
 // from a fixed word list, embeddings from a hash of the content), so tests can assert exact
-// output, and every fault a client must survive can be asked for per request:
+// output, and every fault a client must survive can be asked for per request. Quotas (rpm, rpd,
+// tpm) are enforced per project and model as the service enforces them, and a function-calling
+// answer lets a client's tool loop run end to end:
 //
 //     asio::io_context io;
 //     llmio::testing::mock_server server(io.get_executor(), {.ttft = 30ms, .events = 4});
@@ -87,8 +89,47 @@ enum class mock_fault : std::uint8_t {
     /// The response to the `close_after_requests`-th request on a connection (and any later
     /// one) says `Connection: close`, and the server closes after it; earlier ones are normal.
     close_after,
+    /// 403 PERMISSION_DENIED "Permission denied: Consumer 'api_key:<redacted>' has been
+    /// suspended." with ErrorInfo CONSUMER_SUSPENDED and a LocalizedMessage, as for a suspended
+    /// key (the service echoes the key; the mock never does).
+    permission_denied,
+    /// 403 PERMISSION_DENIED "Generative Language API has not been used in project ... or it is
+    /// disabled" with Help (the console's activation link) and ErrorInfo SERVICE_DISABLED, domain
+    /// googleapis.com (googleai/unary-failure-generativelanguage-api-not-enabled.json).
+    api_not_enabled,
+    /// 400 INVALID_ARGUMENT "Invalid JSON payload received. Unknown name \"mockField\" at
+    /// 'generation_config': Cannot find field." with a BadRequest fieldViolations detail.
+    invalid_argument,
+    /// 504 DEADLINE_EXCEEDED "Deadline expired before operation could complete."
+    gateway_timeout,
+    /// 502 with the front end's HTML error page (`text/html`, not JSON), as a proxy or load
+    /// balancer in front of the service answers.
+    bad_gateway,
+    /// 503 UNAVAILABLE (the overload envelope) with a `Retry-After: N` header, N being
+    /// `retry_after` in seconds, and no RetryInfo detail.
+    retry_after,
+    /// Content faults: streamGenerateContent and generateContent only (elsewhere no effect).
+    /// A 200 whose only answer is `{"promptFeedback":{"blockReason":"SAFETY","safetyRatings":[..]},
+    /// "usageMetadata":{..},"modelVersion","responseId"}`, no candidates: one event, or the same
+    /// as a unary body.
+    prompt_blocked,
+    /// The usual text events, the last one with finishReason SAFETY and four safetyRatings of
+    /// which HARM_CATEGORY_HARASSMENT has `"blocked": true`. Unary: the same as one body.
+    finish_safety,
+    /// The same with finishReason RECITATION and citationMetadata (one citationSource spanning
+    /// the answer's bytes) instead of the ratings.
+    finish_recitation,
+    /// The model calls functions instead of answering: for every name in the request's
+    /// `tools[].functionDeclarations[]`, in order, one `{"functionCall":{"name","args":{}}}` part,
+    /// the first with a `thoughtSignature`, all in one event (parallel calls) with finishReason
+    /// STOP; candidatesTokenCount 6 per call. When the last turn of `contents` holds
+    /// functionResponse parts, the conversation goes on instead: the usual text, prefixed with
+    /// "Results for: NAME1, NAME2. " (the functionResponse names, in order). A request without
+    /// function declarations, or with `toolConfig.functionCallingConfig.mode` "NONE", gets the
+    /// usual text (not counted as injected). See also `mock_options::function_calls`.
+    function_call,
 };
-inline constexpr std::size_t mock_fault_count = 17;
+inline constexpr std::size_t mock_fault_count = 27;
 
 /// The fault's name ("quota_per_minute"); "none" for none.
 [[nodiscard]] std::string_view to_string(mock_fault f) noexcept;
@@ -129,6 +170,13 @@ struct certificate_options {
     [[nodiscard]] static certificate_options wrong_host();
 };
 
+/// A project of `mock_options::projects`: the service applies its quotas per project, and
+/// every key of a project shares them (GEMINI_API.md, "Rate limits").
+struct mock_project {
+    std::string name{};
+    std::vector<std::string> keys{};
+};
+
 struct mock_options {
     // ---- Where --------------------------------------------------------------------------------
     /// The address to bind; loopback by default so tests never listen on the network.
@@ -141,6 +189,11 @@ struct mock_options {
     /// OpenAI-compatible endpoint `Authorization: Bearer`): missing or wrong is answered 400
     /// INVALID_ARGUMENT with ErrorInfo reason API_KEY_INVALID, as the service does.
     std::string api_key;
+    /// When non-empty, a request's key (found as for `api_key`, which is then not used) must be
+    /// one of these projects' keys, else API_KEY_INVALID; and `rpm`, `rpd` and `tpm` apply per
+    /// project and per model, each (project, model) with windows of its own, as the service
+    /// applies them. Empty: one set of windows for all requests and models.
+    std::vector<mock_project> projects{};
     /// Model names served; any other is answered 404 NOT_FOUND. Empty: every name that looks
     /// like one (letters, digits, '.', '-', '_').
     std::vector<std::string> known_models{"gemini-2.0-flash", "gemini-2.0-flash-lite",
@@ -164,6 +217,10 @@ struct mock_options {
     bool head_before_ttft = false;
     /// Values per embedding unless the request's `outputDimensionality` says otherwise.
     std::size_t embedding_dimensions = 768;
+    /// Answer every content request that chooses no fault as if it asked for
+    /// mock_fault::function_call (counted as that fault), so a whole session can exercise a
+    /// client's function-calling loop. `x-llmio-mock-fault: none` turns it off for a request.
+    bool function_calls = false;
 
     // ---- Faults -------------------------------------------------------------------------------
     /// Injected into requests that do not choose one themselves, with probability
@@ -171,6 +228,9 @@ struct mock_options {
     mock_fault fault = mock_fault::none;
     double fault_rate = 1.0;
     std::uint32_t seed = 1;
+    /// At most this many requests get `fault` (0: no limit); later ones are served normally,
+    /// so a test can ask for one failure and then see the retry succeed.
+    std::uint64_t fault_limit = 0;
     /// For mock_fault::close_after: the request on a connection whose response closes it (1:
     /// the first; 0 counts as 1).
     std::size_t close_after_requests = 1;
@@ -178,14 +238,30 @@ struct mock_options {
     std::chrono::steady_clock::duration slow_head_delay = std::chrono::milliseconds(2);
     /// RetryInfo.retryDelay of the quota faults (whole seconds on the wire: "2s").
     std::chrono::seconds fault_retry_delay{2};
+    /// For mock_fault::retry_after: the `Retry-After` header's value, in seconds.
+    std::chrono::seconds retry_after{3};
 
     // ---- Quota enforcement (0: off) -----------------------------------------------------------
+    // Per (project, model) with `projects`, else for all requests together. A refused request
+    // does not use up any quota. The 429 is the service's: QuotaFailure with quotaDimensions
+    // {location "global", model} and quotaValue = the limit, Help, RetryInfo. Checked in this
+    // order: rpd, rpm, tpm. "60 s" below is `quota_window`.
     /// Content requests (generateContent, streamGenerateContent, chat/completions) allowed in
     /// any 60 s window, over all connections; the next one gets the per-minute 429 with the
-    /// time until a slot frees as its retryDelay. Refused requests do not use up the quota.
+    /// time until a slot frees as its retryDelay (rounded up to whole seconds, at least 1 s).
     std::uint32_t rpm = 0;
-    /// Content requests allowed since start(); then the per-day 429 for every one.
+    /// Content requests allowed since start(); then the per-day 429 (retryDelay
+    /// `fault_retry_delay`) for every one.
     std::uint32_t rpd = 0;
+    /// Input tokens (mock_server::prompt_tokens of each request) allowed in any 60 s window;
+    /// a request that would go past it gets the input-token 429
+    /// (GenerateContentInputTokensPerModelPerMinute-FreeTier) with the time until enough
+    /// tokens leave the window as its retryDelay (whole seconds, at least 1 s). A request
+    /// larger than `tpm` on its own never fits: its retryDelay is 60 s.
+    std::uint64_t tpm = 0;
+    /// The length of the rpm and tpm windows: the service's minute by default; a test that
+    /// must see a window roll over sets it shorter. RetryInfo stays whole seconds, at least 1 s.
+    std::chrono::steady_clock::duration quota_window = std::chrono::minutes(1);
 
     // ---- TLS ----------------------------------------------------------------------------------
     /// Serve HTTPS (TLS 1.2+, ALPN http/1.1) with a certificate made at start().
@@ -210,6 +286,10 @@ struct mock_counters {
     std::uint64_t auth_failures = 0;            ///< API_KEY_INVALID for a missing or wrong key
     std::array<std::uint64_t, mock_endpoint_count> by_endpoint{};
     std::array<std::uint64_t, mock_fault_count> by_fault{};
+    /// Per project of `mock_options::projects` (the same index; empty without projects):
+    /// content requests admitted, and 429s sent (by faults and by enforcement).
+    std::vector<std::uint64_t> project_requests{};
+    std::vector<std::uint64_t> project_rate_limited{};
 
     [[nodiscard]] std::uint64_t endpoint(mock_endpoint e) const noexcept
     {
@@ -269,6 +349,12 @@ public:
     /// The text the server answers a content request whose body is `request_body` with, for
     /// `options` (all events joined): tests compare the decoded text with it.
     [[nodiscard]] static std::string expected_text(std::string_view request_body, const mock_options& options);
+
+    /// The prompt token count the server reports for a request whose body is `request_body`
+    /// (usageMetadata.promptTokenCount, countTokens' totalTokens, chat usage.prompt_tokens) and
+    /// charges to `tpm`: a quarter of the body's bytes, rounded down, at least 1 (the service
+    /// counts about four bytes of English per token). Deterministic, so tests can predict it.
+    [[nodiscard]] static std::int64_t prompt_tokens(std::string_view request_body) noexcept;
 
 private:
     std::shared_ptr<detail::mock_io::mock_state> state_;

@@ -23,6 +23,7 @@ inline void request_handler::serve()
         id_.append(std::to_string(++core_.sequence));
         created_ = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
+        choose_content();
     }
     if (streams()) {
         return serve_stream(offset, prompt);
@@ -33,10 +34,14 @@ inline void request_handler::serve()
     case mock_endpoint::generate_content:
     case mock_endpoint::chat_completions: {
         h_.text.clear();
-        append_words(h_.text, offset, 0, events * words);
+        append_answer_text(h_.text, offset, 0, events * words);
         const usage_counts usage{prompt, static_cast<std::int64_t>(events * words)};
-        if (endpoint_ == mock_endpoint::generate_content) {
-            write_generate_response(h_.w, h_.text, true, usage, model_, id_);
+        if (content_ == content_kind::blocked) {
+            write_blocked_response(h_.w, prompt, model_, id_);
+        } else if (content_ == content_kind::calls) {
+            write_function_call_response(h_.w, h_.names, prompt, model_, id_);
+        } else if (endpoint_ == mock_endpoint::generate_content) {
+            write_generate_response(h_.w, h_.text, final_extras(offset), usage, model_, id_);
         } else {
             write_chat_completion(h_.w, h_.text, true, true, usage, model_, id_, created_);
         }
@@ -103,15 +108,21 @@ inline void request_handler::build_event(std::uint64_t offset, std::size_t index
 {
     const std::size_t words = std::max<std::size_t>(o_.words_per_event, 1);
     const std::size_t events = std::max<std::size_t>(o_.events, 1);
-    h_.text.clear();
-    append_words(h_.text, offset, index * words, words);
-    const usage_counts usage{prompt, last ? static_cast<std::int64_t>(events * words) : 0};
     h_.json.clear();
     h_.w.reset(h_.json);
+    if (content_ == content_kind::blocked) {
+        return write_blocked_response(h_.w, prompt, model_, id_);
+    }
+    if (content_ == content_kind::calls) {
+        return write_function_call_response(h_.w, h_.names, prompt, model_, id_);
+    }
+    h_.text.clear();
+    append_answer_text(h_.text, offset, index * words, words);
+    const usage_counts usage{prompt, last ? static_cast<std::int64_t>(events * words) : 0};
     if (endpoint_ == mock_endpoint::chat_completions) {
         write_chat_completion(h_.w, h_.text, last, false, usage, model_, id_, created_);
     } else {
-        write_generate_response(h_.w, h_.text, last, usage, model_, id_);
+        write_generate_response(h_.w, h_.text, last ? final_extras(offset) : candidate_extras{}, usage, model_, id_);
     }
 }
 
@@ -134,7 +145,7 @@ inline void request_handler::frame_event(std::string& piece, std::string_view js
 
 inline void request_handler::serve_stream(std::uint64_t offset, std::int64_t prompt)
 {
-    const std::size_t events = std::max<std::size_t>(o_.events, 1);
+    const std::size_t events = event_count();
     const bool chat = endpoint_ == mock_endpoint::chat_completions;
     sse_ = chat || req_.query_value("alt") == "sse";
     begin_head(plan_.head, 200, sse_ ? "text/event-stream" : "application/json; charset=UTF-8");

@@ -8,8 +8,10 @@
 #define LLMIO_TESTING_DETAIL_MOCK_HANDLER_HPP
 
 #include <llmio/json/writer.hpp>
+#include <llmio/testing/detail/mock_fault_json.hpp>
 #include <llmio/testing/detail/mock_json.hpp>
 #include <llmio/testing/detail/mock_plan.hpp>
+#include <llmio/testing/detail/mock_quota.hpp>
 #include <llmio/testing/detail/mock_request.hpp>
 
 #include <simdjson.h>
@@ -18,24 +20,28 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmio::testing::detail {
 
 /// What all connections share: the options, the counters, the fault dice and the quota windows.
 struct mock_core {
-    explicit mock_core(mock_options o) : options(std::move(o)), rng(options.seed) {}
+    explicit mock_core(mock_options o) : options(std::move(o)), rng(options.seed)
+    {
+        counters.project_requests.resize(options.projects.size());
+        counters.project_rate_limited.resize(options.projects.size());
+    }
 
     mock_options options;
     mock_counters counters;
     std::mt19937 rng;
-    /// Start times of the content requests admitted in the last 60 s (at most `rpm` of them).
-    std::deque<std::chrono::steady_clock::time_point> minute_window;
-    std::uint64_t day_count = 0;
+    /// rpm / rpd / tpm, per (project, model) or for everything (mock_quota.hpp).
+    quota_windows quotas;
     std::uint64_t sequence = 0;   ///< numbers response ids
+    std::uint64_t server_faults = 0;   ///< requests `options.fault` was chosen for (fault_limit)
 };
 
 /// What one connection keeps between its requests, so a warm connection reuses its buffers.
@@ -46,6 +52,7 @@ struct handler_context {
     std::string body;      ///< a unary body
     std::string text;      ///< the answer's text
     std::string path;      ///< the percent-decoded path
+    std::vector<std::string_view> names;   ///< function names, views into the parsed request
     simdjson::dom::parser parser;
     std::size_t requests_on_connection = 0;
 };
@@ -93,11 +100,27 @@ struct handler_context {
     case mock_fault::api_key_invalid:
     case mock_fault::location:
     case mock_fault::error_status_sse:
+    case mock_fault::permission_denied:
+    case mock_fault::api_not_enabled:
+    case mock_fault::invalid_argument:
+    case mock_fault::gateway_timeout:
+    case mock_fault::bad_gateway:
+    case mock_fault::retry_after:
         return true;
     default:
         return false;
     }
 }
+
+/// What a content request is answered with, decided by its fault (mock_content.hpp).
+enum class content_kind {
+    text,         ///< the usual words, finishReason STOP
+    blocked,      ///< prompt_blocked: promptFeedback only
+    safety,       ///< finish_safety: the words, the last event SAFETY with a blocked rating
+    recitation,   ///< finish_recitation: the words, the last event RECITATION with a citation
+    calls,        ///< function_call: one functionCall part per declared function
+    results,      ///< function_call after functionResponse parts: "Results for: ..." and the words
+};
 
 class request_handler {
 public:
@@ -215,9 +238,11 @@ private:
 
     // ---- Faults -----------------------------------------------------------------------------------
 
-    // The request's own choice wins over the server's; "none" turns the server's off for it.
+    // The request's own choice wins over the server's; "none" turns the server's off for it,
+    // and function_calls too.
     [[nodiscard]] bool select_fault()
     {
+        bool chosen = false;
         std::optional<std::string_view> name = req_.field("x-llmio-mock-fault");
         if (!name) {
             name = req_.query_value("fault");
@@ -228,12 +253,18 @@ private:
                 return false;
             }
             fault_ = *f;
-        } else if (o_.fault != mock_fault::none) {
+            chosen = true;
+        } else if (o_.fault != mock_fault::none &&
+                   (o_.fault_limit == 0 || core_.server_faults < o_.fault_limit)) {
             // One draw per request, so a seed replays the same sequence of faults. Compared as
             // integers: std::bernoulli_distribution differs between standard libraries.
             const double rate = std::clamp(o_.fault_rate, 0.0, 1.0);
             const auto draw = static_cast<double>(core_.rng());
             fault_ = draw < rate * 4294967296.0 ? o_.fault : mock_fault::none;
+            core_.server_faults += fault_ != mock_fault::none;
+        }
+        if (!chosen && fault_ == mock_fault::none && o_.function_calls) {
+            fault_ = mock_fault::function_call;
         }
         if (fault_ == mock_fault::close_after) {
             if (h_.requests_on_connection >= std::max<std::size_t>(o_.close_after_requests, 1)) {
@@ -284,10 +315,31 @@ private:
             return json_response(400, h_.body);
         case mock_fault::location:
             return error(400, "FAILED_PRECONDITION", "User location is not supported for the API use.");
+        case mock_fault::permission_denied:
+            append_permission_denied(h_.body, h_.w, h_.scratch);
+            return json_response(403, h_.body);
+        case mock_fault::api_not_enabled:
+            append_api_not_enabled(h_.body, h_.w, h_.scratch);
+            return json_response(403, h_.body);
+        case mock_fault::invalid_argument:
+            append_invalid_payload(h_.body, h_.w, h_.scratch);
+            return json_response(400, h_.body);
+        case mock_fault::gateway_timeout:
+            return error(504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete.");
+        case mock_fault::bad_gateway:
+            return json_response(502, bad_gateway_page, "text/html; charset=UTF-8");
+        case mock_fault::retry_after: {
+            // RFC 9110 §10.2.3: delay-seconds. The service's own 503s carry no RetryInfo either.
+            append_error(h_.body, h_.w, h_.scratch, 503, "UNAVAILABLE",
+                         "The model is overloaded. Please try again later.");
+            const std::int64_t seconds = std::max<std::int64_t>(o_.retry_after.count(), 0);
+            const std::string field = "Retry-After: " + std::to_string(seconds) + "\r\n";
+            return json_response(503, h_.body, "application/json; charset=UTF-8", field);
+        }
         default:
             return;
         }
-        ++core_.counters.rate_limited;
+        rate_limited();
         if (fault_ == mock_fault::error_status_sse) {
             // A 429 from the streaming endpoint has been seen labelled as an event stream.
             begin_head(plan_.head, 429, "text/event-stream");
@@ -302,9 +354,10 @@ private:
 
     // ---- Checks -----------------------------------------------------------------------------------
 
-    [[nodiscard]] bool authorized() const noexcept
+    // The key against `projects` (which also tells the project) or `api_key`.
+    [[nodiscard]] bool authorized() noexcept
     {
-        if (o_.api_key.empty()) {
+        if (o_.api_key.empty() && o_.projects.empty()) {
             return true;
         }
         std::optional<std::string_view> key = req_.field("x-goog-api-key");
@@ -317,7 +370,20 @@ private:
                 key = auth->substr(7);
             }
         }
-        return key && *key == o_.api_key;
+        if (!key) {
+            return false;
+        }
+        if (o_.projects.empty()) {
+            return *key == o_.api_key;
+        }
+        for (std::size_t i = 0; i < o_.projects.size(); ++i) {
+            const std::vector<std::string>& keys = o_.projects[i].keys;
+            if (std::find(keys.begin(), keys.end(), *key) != keys.end()) {
+                project_ = i;
+                return true;
+            }
+        }
+        return false;
     }
 
     [[nodiscard]] bool known_model(std::string_view name) const noexcept
@@ -389,40 +455,47 @@ private:
     // The quotas the options enforce; answers the 429 and returns false when one is used up.
     [[nodiscard]] bool admit()
     {
-        const auto now = std::chrono::steady_clock::now();
-        const std::string_view model = model_;
-        if (o_.rpd != 0 && core_.day_count >= o_.rpd) {
-            h_.body.clear();
-            append_quota_error(h_.body, h_.w, h_.scratch, quota_kind::per_day, o_.rpd, model,
-                               std::chrono::duration_cast<std::chrono::milliseconds>(o_.fault_retry_delay));
-            ++core_.counters.rate_limited;
-            json_response(429, h_.body);
-            return false;
-        }
-        if (o_.rpm != 0) {
-            while (!core_.minute_window.empty() && now - core_.minute_window.front() >= std::chrono::minutes(1)) {
-                core_.minute_window.pop_front();
+        // Without projects, one set of windows for every request and model, as before projects.
+        const bool per_project = !o_.projects.empty();
+        const quota_limits limits{o_.rpm, o_.rpd, o_.tpm,
+                                  std::max<std::chrono::steady_clock::duration>(o_.quota_window,
+                                                                                std::chrono::milliseconds(1))};
+        const std::optional<quota_refusal> refused = core_.quotas.admit(
+            per_project ? project_ : quota_windows::no_project, per_project ? model_ : std::string_view{},
+            estimate_tokens(req_.body.size()), std::chrono::steady_clock::now(), limits);
+        if (!refused) {
+            if (project_ != quota_windows::no_project) {
+                ++core_.counters.project_requests[project_];
             }
-            if (core_.minute_window.size() >= o_.rpm) {
-                // The retry delay is when the oldest admitted request leaves the window.
-                const auto wait = core_.minute_window.front() + std::chrono::minutes(1) - now;
-                const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait);
-                h_.body.clear();
-                append_quota_error(h_.body, h_.w, h_.scratch, quota_kind::per_minute, o_.rpm, model, ms);
-                ++core_.counters.rate_limited;
-                json_response(429, h_.body);
-                return false;
-            }
-            core_.minute_window.push_back(now);
+            return true;
         }
-        ++core_.day_count;
-        return true;
+        const std::chrono::seconds delay =
+            refused->kind == quota_kind::per_day ? o_.fault_retry_delay : refused->retry_delay;
+        h_.body.clear();
+        append_quota_error(h_.body, h_.w, h_.scratch, refused->kind, refused->limit, model_,
+                           std::chrono::duration_cast<std::chrono::milliseconds>(delay));
+        rate_limited();
+        json_response(429, h_.body);
+        return false;
+    }
+
+    void rate_limited() noexcept
+    {
+        ++core_.counters.rate_limited;
+        if (project_ != quota_windows::no_project) {
+            ++core_.counters.project_rate_limited[project_];
+        }
     }
 
     // ---- Answers ----------------------------------------------------------------------------------
 
     void serve();
     void serve_stream(std::uint64_t offset, std::int64_t prompt_tokens);
+    void choose_content();
+    void collect_function_names();
+    [[nodiscard]] std::size_t event_count() const noexcept;
+    void append_answer_text(std::string& out, std::uint64_t offset, std::size_t first_word, std::size_t words) const;
+    [[nodiscard]] candidate_extras final_extras(std::uint64_t offset) const;
     void frame_event(std::string& piece, std::string_view json) const;
     void build_event(std::uint64_t offset, std::size_t index, bool last, std::int64_t prompt_tokens);
     [[nodiscard]] bool write_models();
@@ -438,9 +511,12 @@ private:
         }
     }
 
-    void json_response(int status, std::string_view body, std::string_view type = "application/json; charset=UTF-8")
+    /// `fields`: whole field lines to add to the head ("Name: value\r\n").
+    void json_response(int status, std::string_view body, std::string_view type = "application/json; charset=UTF-8",
+                       std::string_view fields = {})
     {
         begin_head(plan_.head, status, type);
+        plan_.head.append(fields);
         end_head_length(plan_.head, body.size(), close_);
         plan_.add_piece().assign(body);
         finish();
@@ -478,6 +554,8 @@ private:
     std::string id_;             // responseId / chat completion id
     std::int64_t created_ = 0;   // chat completions: seconds since the epoch
     std::size_t piece_index_ = 0;   // the event being framed
+    std::size_t project_ = quota_windows::no_project;   // index in o_.projects of the key's project
+    content_kind content_ = content_kind::text;          // what a content answer is (choose_content)
     bool close_ = false;
     bool chat_stream_ = false;
     bool sse_ = true;
@@ -486,5 +564,6 @@ private:
 } // namespace llmio::testing::detail
 
 #include <llmio/testing/detail/mock_answers.hpp>
+#include <llmio/testing/detail/mock_content.hpp>
 
 #endif // LLMIO_TESTING_DETAIL_MOCK_HANDLER_HPP

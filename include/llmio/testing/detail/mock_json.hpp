@@ -293,11 +293,47 @@ struct usage_counts {
     std::int64_t candidates = 0;   ///< 0: not sent (an event before the last)
 };
 
-/// One GenerateContentResponse: a streamed chunk (`finish` false until the last) or the whole
-/// unary answer. Usage is a running total as the service sends it: prompt and total on every
-/// chunk, candidates once known.
-inline void write_generate_response(json::writer& w, std::string_view text, bool finish, usage_counts usage,
-                                    std::string_view model, std::string_view response_id)
+/// `safetyRatings` over the four categories the service rates, NEGLIGIBLE except `flagged`,
+/// which is rated `flagged_probability` and, with `blocked`, carries `"blocked": true`
+/// (vertexai/streaming-failure-finish-reason-safety.txt).
+inline void write_safety_ratings(json::writer& w, std::string_view flagged, std::string_view flagged_probability,
+                                 bool blocked)
+{
+    static constexpr std::array<std::string_view, 4> categories{
+        "HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_DANGEROUS_CONTENT", "HARM_CATEGORY_HARASSMENT",
+        "HARM_CATEGORY_SEXUALLY_EXPLICIT"};
+    w.key("safetyRatings");
+    w.begin_array();
+    for (const std::string_view c : categories) {
+        w.begin_object();
+        w.key("category");
+        w.string(c);
+        w.key("probability");
+        w.string(c == flagged ? flagged_probability : std::string_view("NEGLIGIBLE"));
+        if (c == flagged && blocked) {
+            w.key("blocked");
+            w.boolean(true);
+        }
+        w.end_object();
+    }
+    w.end_array();
+}
+
+/// What a candidate carries besides its text.
+struct candidate_extras {
+    /// `finishReason` ("STOP", "SAFETY", ...); empty: none (an event before the last).
+    std::string_view finish_reason{};
+    /// safetyRatings with HARM_CATEGORY_HARASSMENT blocked (a SAFETY finish).
+    bool blocked_ratings = false;
+    /// citationMetadata with one source over bytes [0, citation_end) of the answer; 0: none.
+    std::size_t citation_end = 0;
+};
+
+/// One GenerateContentResponse: a streamed chunk (`finish_reason` empty until the last) or the
+/// whole unary answer. Usage is a running total as the service sends it: prompt and total on
+/// every chunk, candidates once known.
+inline void write_generate_response(json::writer& w, std::string_view text, const candidate_extras& extras,
+                                    usage_counts usage, std::string_view model, std::string_view response_id)
 {
     w.begin_object();
     w.key("candidates");
@@ -315,9 +351,28 @@ inline void write_generate_response(json::writer& w, std::string_view text, bool
     w.key("role");
     w.string("model");
     w.end_object();
-    if (finish) {
+    if (!extras.finish_reason.empty()) {
         w.key("finishReason");
-        w.string("STOP");
+        w.string(extras.finish_reason);
+    }
+    if (extras.blocked_ratings) {
+        write_safety_ratings(w, "HARM_CATEGORY_HARASSMENT", "MEDIUM", true);
+    }
+    if (extras.citation_end != 0) {
+        w.key("citationMetadata");
+        w.begin_object();
+        w.key("citationSources");
+        w.begin_array();
+        w.begin_object();
+        w.key("startIndex");
+        w.number(0);
+        w.key("endIndex");
+        w.number(static_cast<std::uint64_t>(extras.citation_end));
+        w.key("uri");
+        w.string("https://www.example.com/llmio-mock-recited-source");
+        w.end_object();
+        w.end_array();
+        w.end_object();
     }
     w.key("index");
     w.number(0);

@@ -47,7 +47,9 @@ namespace detail::mock_io {
 inline constexpr std::array<std::string_view, mock_fault_count> fault_names{
     "none", "quota_per_minute", "quota_per_day", "quota_input_tokens", "internal", "unavailable",
     "api_key_invalid", "location", "error_mid_stream_raw", "error_mid_stream_data", "error_status_sse",
-    "disconnect", "truncated_chunked", "slow_head", "stall", "malformed_json", "close_after"};
+    "disconnect", "truncated_chunked", "slow_head", "stall", "malformed_json", "close_after",
+    "permission_denied", "api_not_enabled", "invalid_argument", "gateway_timeout", "bad_gateway",
+    "retry_after", "prompt_blocked", "finish_safety", "finish_recitation", "function_call"};
 
 /// The TCP socket under a stream: itself, or a TLS stream's next layer.
 template <class Stream>
@@ -149,11 +151,35 @@ template <class Stream>
     co_return !ec && !c.closed;
 }
 
+template <class Stream>
+[[nodiscard]] asio::awaitable<bool> pause_until(connection<Stream>& c, std::chrono::steady_clock::time_point t)
+{
+    if (t <= std::chrono::steady_clock::now()) {
+        co_return !c.closed;
+    }
+    c.timer.expires_at(t);
+    auto [ec] = co_await c.timer.async_wait(as_tuple_awaitable);
+    co_return !ec && !c.closed;
+}
+
 // Carries out a plan: the head (at once, a byte at a time, or with the first piece after the
-// time to first event), then the pieces `gap` apart. False when the connection failed.
+// time to first event), then the pieces `gap` apart. The pieces keep to a schedule counted
+// from the request (first_delay, then every gap), not "gap after the last write ended", so a
+// busy server does not stretch every gap by its own delays and a load harness measures the
+// pacing it asked for. With no pacing at all the whole response goes out in one write, as a
+// server that has the answer ready sends it. False when the connection failed.
 template <class Stream>
 [[nodiscard]] asio::awaitable<bool> execute(connection<Stream>& c, const response_plan& plan)
 {
+    const auto start = std::chrono::steady_clock::now();
+    if (!plan.slow_head && plan.first_delay == std::chrono::steady_clock::duration::zero() &&
+        plan.gap == std::chrono::steady_clock::duration::zero() && plan.piece_count > 1) {
+        std::string whole;
+        for (std::size_t i = 0; i < plan.piece_count; ++i) {
+            whole += plan.pieces[i];
+        }
+        co_return co_await write_all(c, plan.head, whole);
+    }
     bool head_sent = false;
     if (plan.slow_head) {
         for (std::size_t i = 0; i < plan.head.size(); ++i) {
@@ -171,8 +197,10 @@ template <class Stream>
         }
         head_sent = true;
     }
+    auto due = start;
     for (std::size_t i = 0; i < plan.piece_count; ++i) {
-        if (!co_await pause(c, i == 0 ? plan.first_delay : plan.gap)) {
+        due += i == 0 ? plan.first_delay : plan.gap;
+        if (!co_await pause_until(c, due)) {
             co_return false;
         }
         // The head goes out with the first piece (one write, as the service sends it). Not a
@@ -499,6 +527,11 @@ inline std::string mock_server::expected_text(std::string_view request_body, con
     detail::append_words(text, detail::fnv1a(request_body), 0,
                          std::max<std::size_t>(options.events, 1) * std::max<std::size_t>(options.words_per_event, 1));
     return text;
+}
+
+inline std::int64_t mock_server::prompt_tokens(std::string_view request_body) noexcept
+{
+    return detail::estimate_tokens(request_body.size());
 }
 
 } // namespace llmio::testing
