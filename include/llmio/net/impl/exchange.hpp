@@ -1,6 +1,8 @@
 #ifndef LLMIO_NET_IMPL_EXCHANGE_HPP
 #define LLMIO_NET_IMPL_EXCHANGE_HPP
 
+#include <asio/associated_allocator.hpp>
+#include <asio/bind_allocator.hpp>
 #include <asio/bind_executor.hpp>
 #include <asio/connect.hpp>
 #include <asio/io_context.hpp>
@@ -602,7 +604,11 @@ struct read_body_op : asio::coroutine {
         }
         waited = true;
         const asio::any_io_executor ex = core->pool->ex;   // before `self` (and `core` in it) moves
-        post_to(ex, [s = std::move(self), ec, v]() mutable { s.complete(ec, v); });
+        // The lambda carries the handler's allocator: a caller that binds its own (the Gemini
+        // client does, per stream) gets this post's memory from it, not from Asio's two-block
+        // per-thread cache.
+        const auto alloc = asio::get_associated_allocator(self);
+        post_to(ex, asio::bind_allocator(alloc, [s = std::move(self), ec, v]() mutable { s.complete(ec, v); }));
     }
 };
 

@@ -1,0 +1,932 @@
+// One operation's machinery, behind gemini::stream: the request as bytes, the attempts
+// (limiter, key, exchange, retry waits), decoding, and the output gathered for the caller.
+// Not API.
+//
+// `next_op` is the whole of stream::async_next as one async_compose state machine (no
+// coroutine frames to allocate). It starts or continues the operation and completes at the next
+// chunk, at the end, or at an error. The order of one attempt: limiter -> key -> exchange (head)
+// -> body: a stream is decoded event by event as it arrives; a unary or non-2xx body is gathered
+// first. A failure before any chunk was handed out goes to `attempt_failed`, which applies the
+// quota side effects and asks retry_state whether and when to try again; after a chunk, the
+// failure ends the operation with the partial output.
+#ifndef LLMIO_GEMINI_IMPL_CALL_CORE_HPP
+#define LLMIO_GEMINI_IMPL_CALL_CORE_HPP
+
+#include <llmio/gemini/chunk_decoder.hpp>
+#include <llmio/gemini/content_error.hpp>
+#include <llmio/gemini/impl/client_state.hpp>
+#include <llmio/gemini/request_encoder.hpp>
+#include <llmio/gemini/stream_decoder.hpp>
+#include <llmio/http/request_writer.hpp>
+#include <llmio/net/error.hpp>
+#include <llmio/net/exchange.hpp>
+
+#include <asio/bind_allocator.hpp>
+#include <asio/bind_executor.hpp>
+#include <asio/compose.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/recycling_allocator.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace llmio::gemini::detail {
+
+enum class call_mode : std::uint8_t {
+    stream,   ///< streamGenerateContent?alt=sse: chunks as they arrive
+    unary,    ///< generateContent: the whole body, one chunk
+    raw,      ///< the other endpoints: the body, for the caller to decode
+};
+
+enum class call_phase : std::uint8_t {
+    idle,        ///< never started
+    ready,       ///< started; the first async_next sends
+    streaming,   ///< a 200 stream is being decoded
+    done,        ///< ended: `result` says how
+};
+
+/// Bytes of a non-2xx body kept for decoding the envelope (the rest is read and dropped).
+inline constexpr std::size_t max_error_body = 64 * 1024;
+
+[[nodiscard]] inline bool valid_model_name(std::string_view m) noexcept
+{
+    if (m.empty() || m.size() > 256) {
+        return false;
+    }
+    for (const char ch : m) {
+        const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                        ch == '-' || ch == '_' || ch == '.';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/// "models/gemini-2.5-flash" and "gemini-2.5-flash" name the same model.
+[[nodiscard]] inline std::string_view strip_models_prefix(std::string_view m) noexcept
+{
+    constexpr std::string_view prefix = "models/";
+    return m.starts_with(prefix) ? m.substr(prefix.size()) : m;
+}
+
+/// Replaces every occurrence of `key` in `text` by its redacted form.
+inline void redact_in_place(std::string& text, std::string_view key)
+{
+    if (key.empty()) {
+        return;
+    }
+    std::size_t at = text.find(key);
+    if (at == std::string::npos) {
+        return;
+    }
+    const std::string shown = redact_key(key);
+    while (at != std::string::npos) {
+        text.replace(at, key.size(), shown);
+        at = text.find(key, at + shown.size());
+    }
+}
+
+/// Memory for the Asio operations one stream has in flight (at most one or two at a time: a
+/// socket read, a timer wait, a post). Bound to every handler the stream launches, so those
+/// operations take their memory from the stream, not from the heap or Asio's per-thread cache
+/// of two blocks, which misses as soon as several streams are in flight. Asio frees an
+/// operation's memory before calling its handler, so the slots are free again for the next one.
+/// Larger or additional requests fall back to Asio's per-thread recycling allocator.
+struct op_memory {
+    static constexpr std::size_t slot_size = 1024;
+    static constexpr std::size_t slots = 3;
+    alignas(std::max_align_t) unsigned char bytes[slots][slot_size];
+    bool used[slots] = {};
+};
+
+template <class T>
+struct op_allocator {
+    using value_type = T;
+    op_memory* memory;
+
+    explicit op_allocator(op_memory* m) noexcept : memory(m) {}
+    template <class U>
+    op_allocator(const op_allocator<U>& other) noexcept : memory(other.memory)
+    {
+    }
+
+    [[nodiscard]] T* allocate(std::size_t n)
+    {
+        if (n * sizeof(T) <= op_memory::slot_size && alignof(T) <= alignof(std::max_align_t)) {
+            for (std::size_t i = 0; i < op_memory::slots; ++i) {
+                if (!memory->used[i]) {
+                    memory->used[i] = true;
+                    return reinterpret_cast<T*>(memory->bytes[i]);
+                }
+            }
+        }
+        return asio::recycling_allocator<T>().allocate(n);
+    }
+
+    void deallocate(T* p, std::size_t n) noexcept
+    {
+        for (std::size_t i = 0; i < op_memory::slots; ++i) {
+            if (reinterpret_cast<unsigned char*>(p) == memory->bytes[i]) {
+                memory->used[i] = false;
+                return;
+            }
+        }
+        asio::recycling_allocator<T>().deallocate(p, n);
+    }
+
+    template <class U>
+    friend bool operator==(const op_allocator& a, const op_allocator<U>& b) noexcept
+    {
+        return a.memory == b.memory;
+    }
+};
+
+struct call_core {
+    using time_point = clock_source::time_point;
+    using duration = clock_source::duration;
+
+    explicit call_core(client_state& state)
+        : c(state), ex(*state.pool), ticket(state.ex), timer(state.ex), retry(state.options.retry)
+    {
+        c.cores.push_back(this);
+    }
+
+    ~call_core()
+    {
+        c.clock->disarm(timer);
+        std::erase(c.cores, this);
+    }
+
+    call_core(const call_core&) = delete;
+    call_core& operator=(const call_core&) = delete;
+
+    client_state& c;
+    op_memory memory;   // first: the operations using it end before the members below go
+    net::exchange ex;
+    stream_decoder decoder;
+    chunk_decoder body_decoder;
+    request_encoder encoder;
+    limiter_ticket ticket;
+    asio::steady_timer timer;
+    retry_state retry;
+    net::exchange_options xopts{};
+
+    // ---- The request ----
+    call_mode mode = call_mode::stream;
+    std::string_view operation;   // a literal
+    std::string method;
+    std::string model;
+    std::string target;
+    std::string body;
+    std::string http_request;
+    call_options opts{};
+    std::uint64_t id = 0;
+    time_point started{};
+    time_point deadline = time_point::max();
+    std::uint64_t token_estimate = 0;
+
+    // ---- The attempt ----
+    const std::string* key = nullptr;
+    std::size_t project = 0;
+    int attempts = 0;
+    int status = 0;
+    bool admitted = false;
+    bool reading_error_body = false;
+    time_point wake_at{};
+    retry_verdict gave_up = retry_verdict::retry;
+
+    // ---- The response ----
+    std::string whole_body;
+    std::string_view pending;
+    bool body_complete = false;
+    const response* current = nullptr;
+    std::size_t delivered = 0;
+    std::string text;
+    std::string thoughts;
+    std::string chunk_text;
+    content turn{.role = role::model};
+    std::optional<usage_metadata> usage;
+    gemini::finish_reason finish = gemini::finish_reason::none;
+    std::optional<duration> first_chunk_after;
+    duration limiter_waited{};
+
+    // ---- The outcome ----
+    call_phase phase = call_phase::idle;
+    bool busy = false;
+    bool abandoned = false;   // the stream object is gone: end at the next step
+    std::error_code result;
+    error_details details;
+
+    [[nodiscard]] request_info info() const noexcept
+    {
+        request_info i;
+        i.id = id;
+        i.operation = operation;
+        i.model = model;
+        i.project = project;
+        if (project < c.keys.projects()) {
+            i.project_name = c.keys.project(project).name;
+        }
+        i.attempt = attempts;
+        return i;
+    }
+
+    /// Everything but the request: a new operation.
+    [[nodiscard]] std::error_code begin(call_mode m, std::string_view op, std::string_view http_method,
+                                        std::string_view model_name, const call_options& o)
+    {
+        if (busy) {
+            return client_error::busy;
+        }
+        mode = m;
+        operation = op;
+        method.assign(http_method);
+        model.assign(strip_models_prefix(model_name));
+        if ((m != call_mode::raw || !model.empty()) && !valid_model_name(model)) {
+            phase = call_phase::idle;
+            return client_error::invalid_model;
+        }
+        opts = o;
+        id = ++c.next_id;
+        attempts = 0;
+        status = 0;
+        admitted = false;
+        gave_up = retry_verdict::retry;
+        retry.reset();
+        current = nullptr;
+        delivered = 0;
+        text.clear();
+        thoughts.clear();
+        chunk_text.clear();
+        turn.parts.clear();
+        usage.reset();
+        finish = gemini::finish_reason::none;
+        first_chunk_after.reset();
+        limiter_waited = {};
+        result.clear();
+        details.clear();
+        whole_body.clear();
+        pending = {};
+        body_complete = false;
+        phase = call_phase::ready;
+        return {};
+    }
+
+    void set_target(std::string_view suffix)
+    {
+        target.assign(c.api_prefix);
+        if (!model.empty()) {
+            target.append("/models/");
+            target.append(model);
+        }
+        target.append(suffix);
+    }
+
+    /// The request bytes of one attempt: the key may differ between attempts.
+    [[nodiscard]] std::error_code write_request()
+    {
+        http_request.clear();
+        http::request_writer w(http_request);
+        w.start(method, target).header("Host", c.authority).header("User-Agent", "llmio/0.1");
+        if (key != nullptr) {
+            w.header("x-goog-api-key", *key);
+        }
+        if (c.options.send_server_timeout && deadline != time_point::max()) {
+            const auto left = deadline - c.clock->now();
+            const auto secs = std::max<std::int64_t>(
+                1, std::chrono::ceil<std::chrono::seconds>(left).count());
+            char digits[24];
+            const auto r = std::to_chars(digits, digits + sizeof digits, secs);
+            w.header("X-Server-Timeout", std::string_view(digits, static_cast<std::size_t>(r.ptr - digits)));
+        }
+        if (method == "GET") {
+            return w.finish({});
+        }
+        w.header("Content-Type", "application/json");
+        return w.finish(body);
+    }
+
+    /// Copies what the service said (the decoder's views die with the next decode), and
+    /// applies the quota lessons to the limiter.
+    void capture(const api_error& e)
+    {
+        details.http_status = e.http_status != 0 ? e.http_status : static_cast<int>(e.code);
+        details.status.assign(e.status);
+        details.message.assign(e.message);
+        if (key != nullptr) {
+            redact_in_place(details.message, *key);
+        }
+        details.reason.assign(e.reason);
+        details.help_url.assign(e.help_url);
+        details.retry_delay = e.retry_delay;
+        const quota_violation* binding = nullptr;
+        auto rank = [](quota_kind k) {
+            switch (k) {
+            case quota_kind::requests_per_day: return 3;
+            case quota_kind::input_tokens_per_minute: return 2;
+            case quota_kind::requests_per_minute: return 1;
+            case quota_kind::unknown: return 0;
+            }
+            return 0;
+        };
+        for (const quota_violation& v : e.violations) {
+            if (binding == nullptr || rank(v.kind) > rank(binding->kind)) {
+                binding = &v;
+            }
+            if (admitted && v.quota_value && *v.quota_value > 0 && v.kind != quota_kind::unknown) {
+                c.limiter->learn(project, model, v.kind, *v.quota_value);
+            }
+        }
+        if (binding != nullptr) {
+            details.quota_id.assign(binding->quota_id);
+            details.quota_value = binding->quota_value;
+        }
+    }
+
+    /// A chunk is handed out: gather its output.
+    void take(const response& r, duration since_start)
+    {
+        current = &r;
+        ++delivered;
+        if (!first_chunk_after) {
+            first_chunk_after = since_start;
+        }
+        chunk_text.clear();
+        r.for_each_text([&](std::string_view t) { chunk_text.append(t); });
+        text.append(chunk_text);
+        if (r.usage) {
+            usage = r.usage;
+        }
+        if (r.candidates.empty()) {
+            return;
+        }
+        const candidate& cand = r.candidates.front();
+        if (cand.finish != gemini::finish_reason::none) {
+            finish = cand.finish;
+        }
+        for (const part& p : cand.parts) {
+            if (p.kind == part_kind::text && p.thought) {
+                thoughts.append(p.text);
+            }
+            if (opts.keep_turn) {
+                keep(p);
+            }
+        }
+    }
+
+    /// Appends a part to the kept turn, merging consecutive plain text as the SDKs do.
+    void keep(const part& p)
+    {
+        switch (p.kind) {
+        case part_kind::text: {
+            if (!turn.parts.empty() && p.thought_signature.empty()) {
+                content_part& last = turn.parts.back();
+                // Never onto a part that carries a signature: it belongs to that part's text.
+                if (auto* s = std::get_if<std::string>(&last.value);
+                    s != nullptr && last.thought == p.thought && last.thought_signature.empty()) {
+                    s->append(p.text);
+                    return;
+                }
+            }
+            content_part cp = content_part::from_text(std::string(p.text));
+            cp.thought = p.thought;
+            cp.thought_signature.assign(p.thought_signature);
+            turn.parts.push_back(std::move(cp));
+            return;
+        }
+        case part_kind::function_call: {
+            content_part cp = content_part::from_function_call(std::string(p.name), std::string(p.args),
+                                                               std::string(p.id));
+            cp.thought_signature.assign(p.thought_signature);
+            turn.parts.push_back(std::move(cp));
+            return;
+        }
+        case part_kind::inline_data:
+            turn.parts.push_back(content_part::from_inline_data(std::string(p.mime_type), std::string(p.data)));
+            break;
+        case part_kind::file_data:
+            turn.parts.push_back(content_part::from_file_data(std::string(p.mime_type), std::string(p.data)));
+            break;
+        case part_kind::executable_code:
+            turn.parts.push_back(content_part::from_executable_code(std::string(p.language), std::string(p.text)));
+            break;
+        case part_kind::code_execution_result:
+            turn.parts.push_back(
+                content_part::from_code_execution_result(std::string(p.language), std::string(p.text)));
+            break;
+        case part_kind::function_response:
+        case part_kind::unknown:
+            return;
+        }
+        turn.parts.back().thought_signature.assign(p.thought_signature);
+    }
+
+    void settle() noexcept
+    {
+        if (admitted && usage && mode != call_mode::raw) {
+            c.limiter->settle(ticket, static_cast<std::uint64_t>(std::max<std::int64_t>(0, usage->prompt)));
+        }
+    }
+
+    /// The time left, on the steady clock the exchange uses.
+    [[nodiscard]] std::chrono::steady_clock::time_point real_deadline() const noexcept
+    {
+        if (deadline == time_point::max()) {
+            return std::chrono::steady_clock::time_point::max();
+        }
+        const auto left = deadline - c.clock->now();
+        return std::chrono::steady_clock::now() + std::max(left, duration::zero());
+    }
+};
+
+inline void client_state::shutdown() noexcept
+{
+    closed = true;
+    for (call_core* core : cores) {
+        if (!core->busy) {
+            core->ex.close();   // its watchdog stays armed between requests otherwise
+        }
+    }
+    if (pool) {
+        pool->shutdown();
+    }
+}
+
+/// Binds a handler to the stream's operation memory, and to the concrete io_context executor
+/// when the client's executor holds one (see HACKING.md, "Hard rules": Asio 1.22's type-erased
+/// path allocates per completion).
+template <class Self, class Start>
+void launch(call_core& c, Self&& self, Start&& start)
+{
+    auto bound = asio::bind_allocator(op_allocator<void>(&c.memory), std::forward<Self>(self));
+    if (const auto* io = c.c.ex.target<asio::io_context::executor_type>()) {
+        start(asio::bind_executor(*io, std::move(bound)));
+    }
+    else {
+        start(std::move(bound));
+    }
+}
+
+struct next_op {
+    enum class st : std::uint8_t { begin, acquired, sent, body, read, backoff, posted };
+
+    // Shared with the stream: an operation still pending when the stream is destroyed keeps
+    // its state (and the memory its Asio operations live in) until it has completed.
+    std::shared_ptr<call_core> x;
+    st s = st::begin;
+    bool initiating = true;   // nothing asynchronous has run yet: completing now would be inline
+    bool owner = false;       // this operation set x->busy
+    std::error_code out_ec{};
+    const response* out_chunk = nullptr;
+
+    template <class Self>
+    void operator()(Self& self)
+    {
+        step(self, {}, {});
+    }
+    template <class Self>
+    void operator()(Self& self, std::error_code ec)
+    {
+        step(self, ec, {});
+    }
+    template <class Self>
+    void operator()(Self& self, std::error_code ec, std::string_view b)
+    {
+        step(self, ec, b);
+    }
+
+private:
+    template <class Self>
+    void step(Self& self, std::error_code ec, std::string_view b)
+    {
+        call_core& c = *x;
+        switch (s) {
+        case st::begin:
+            if (c.busy) {
+                return complete(self, client_error::busy, nullptr);
+            }
+            if (c.phase == call_phase::idle) {
+                return complete(self, client_error::not_started, nullptr);
+            }
+            c.busy = true;
+            owner = true;
+            if (c.phase == call_phase::done) {
+                return complete(self, c.result, nullptr);
+            }
+            if (c.phase == call_phase::streaming) {
+                return decode(self);
+            }
+            c.started = c.c.clock->now();
+            c.deadline = c.opts.deadline;
+            {
+                const auto t = c.opts.timeout.count() != 0 ? c.opts.timeout : c.c.options.timeout;
+                if (t.count() != 0) {
+                    c.deadline = std::min(c.deadline, c.started + t);
+                }
+            }
+            return acquire(self);
+        case st::acquired: return on_acquired(self, ec);
+        case st::sent: return on_sent(self, ec);
+        case st::body: return on_body(self, ec, b);
+        case st::read: return on_read(self, ec, b);
+        case st::backoff: return on_backoff(self);
+        case st::posted:
+            if (owner) {
+                c.busy = false;
+            }
+            return self.complete(out_ec, out_chunk);
+        }
+    }
+
+    template <class Self>
+    void complete(Self& self, std::error_code ec, const response* r)
+    {
+        if (initiating) {
+            s = st::posted;
+            out_ec = ec;
+            out_chunk = r;
+            launch(*x, std::move(self), [](auto&& h) { asio::post(std::move(h)); });
+            return;
+        }
+        if (owner) {
+            x->busy = false;
+        }
+        self.complete(ec, r);
+    }
+
+    // ---- One attempt ---------------------------------------------------------------------------
+
+    template <class Self>
+    void acquire(Self& self)
+    {
+        call_core& c = *x;
+        if (self.get_cancellation_state().cancelled() != asio::cancellation_type::none) {
+            return fail(self, asio::error::operation_aborted);
+        }
+        ++c.attempts;
+        c.status = 0;
+        c.current = nullptr;
+        c.decoder.reset();
+        c.phase = call_phase::ready;
+        if (c.mode == call_mode::raw) {
+            // The other endpoints have quotas of their own: no generate limiter, plain rotation.
+            c.project = c.opts.project ? *c.opts.project : c.c.keys.projects() == 0 ? 0
+                                                                                  : c.id % c.c.keys.projects();
+            return on_acquired(self, {});
+        }
+        c.ticket.model.assign(c.model);
+        c.ticket.input_tokens = c.token_estimate;
+        c.ticket.priority = c.opts.priority;
+        c.ticket.deadline = c.deadline;
+        c.ticket.project = c.opts.project;
+        s = st::acquired;
+        initiating = false;
+        launch(c, std::move(self), [&c](auto&& h) { c.c.limiter->async_acquire(c.ticket, std::move(h)); });
+    }
+
+    template <class Self>
+    void on_acquired(Self& self, std::error_code ec)
+    {
+        call_core& c = *x;
+        if (!ec && c.abandoned) {
+            ec = asio::error::operation_aborted;
+        }
+        if (ec) {
+            return fail(self, ec);
+        }
+        if (c.mode != call_mode::raw) {
+            c.admitted = true;
+            c.project = c.ticket.admitted_project();
+            c.limiter_waited += c.ticket.waited();
+        }
+        c.key = c.c.keys.next_key(c.project);
+        if (c.key == nullptr) {
+            return fail(self, client_error::no_usable_key);
+        }
+        if (const std::error_code wec = c.write_request()) {
+            return fail(self, wec);
+        }
+        if (observer* o = c.c.options.observer) {
+            const request_info i = c.info();
+            if (c.mode != call_mode::raw && c.ticket.waited() > call_core::duration::zero()) {
+                o->on_limiter_wait(i, c.ticket.waited());
+            }
+            o->on_request_start(i);
+        }
+        const client_options& co = c.c.options;
+        c.xopts.connect_timeout = co.connect_timeout;
+        c.xopts.handshake_timeout = co.handshake_timeout;
+        c.xopts.head_timeout = co.head_timeout;
+        c.xopts.idle_timeout = co.idle_timeout;
+        c.xopts.deadline = c.real_deadline();
+        c.xopts.replayable = true;   // Gemini's requests change no server state
+        s = st::sent;
+        initiating = false;
+        launch(c, std::move(self),
+               [&c](auto&& h) { c.ex.async_send(c.c.base.origin, c.http_request, c.xopts, std::move(h)); });
+    }
+
+    template <class Self>
+    void on_sent(Self& self, std::error_code ec)
+    {
+        call_core& c = *x;
+        if (ec) {
+            return attempt_failed(self, ec, 0);
+        }
+        c.status = c.ex.response().status();
+        if (observer* o = c.c.options.observer) {
+            o->on_first_byte(c.info(), c.status, c.c.clock->now() - c.started);
+        }
+        if (c.status < 200 || c.status > 299) {
+            c.reading_error_body = true;
+            c.whole_body.clear();
+            return read(self, st::body);
+        }
+        c.c.budget->on_success();
+        c.reading_error_body = false;
+        if (c.mode == call_mode::stream) {
+            c.phase = call_phase::streaming;
+            c.pending = {};
+            c.body_complete = false;
+            return decode(self);
+        }
+        c.whole_body.clear();
+        return read(self, st::body);
+    }
+
+    template <class Self>
+    void read(Self& self, st next)
+    {
+        call_core& c = *x;
+        s = next;
+        initiating = false;
+        launch(c, std::move(self), [&c](auto&& h) { c.ex.async_read_body(std::move(h)); });
+    }
+
+    /// A whole body (unary, raw, or an error) is being gathered.
+    template <class Self>
+    void on_body(Self& self, std::error_code ec, std::string_view b)
+    {
+        call_core& c = *x;
+        if (ec) {
+            return attempt_failed(self, ec, c.reading_error_body ? c.status : 0);
+        }
+        if (!b.empty()) {
+            if (!c.reading_error_body) {
+                c.whole_body.append(b);
+            }
+            else if (c.whole_body.size() < max_error_body) {
+                c.whole_body.append(b.substr(0, max_error_body - c.whole_body.size()));
+            }
+            return read(self, st::body);
+        }
+        if (c.reading_error_body) {
+            const std::error_code e = c.body_decoder.decode_error_body(c.status, c.whole_body);
+            c.capture(c.body_decoder.api());
+            c.details.http_status = c.status;
+            if (!c.details.retry_delay) {
+                const std::string_view ra = c.ex.response().header("retry-after");
+                if (!ra.empty()) {
+                    c.details.retry_delay = parse_retry_after(ra, c.c.clock->system_now());
+                }
+            }
+            return attempt_failed(self, e, c.status);
+        }
+        if (c.mode == call_mode::raw) {
+            return succeed(self);
+        }
+        // Unary generateContent: one document, one chunk.
+        if (const std::error_code e = c.body_decoder.decode(c.whole_body)) {
+            if (c.body_decoder.has_api_error()) {
+                c.capture(c.body_decoder.api());
+            }
+            return attempt_failed(self, e, c.status);
+        }
+        const response& r = c.body_decoder.get();
+        c.take(r, c.c.clock->now() - c.started);
+        if (observer* o = c.c.options.observer) {
+            o->on_event(c.info(), r);
+        }
+        if (const std::error_code ce = content_error(r)) {
+            return fail(self, ce);
+        }
+        if (r.candidates.empty() || r.candidates.front().finish == gemini::finish_reason::none) {
+            // A unary answer always names its finish reason; without one it is incomplete.
+            return fail(self, error::truncated_stream);
+        }
+        c.phase = call_phase::done;
+        c.result.clear();
+        c.settle();
+        if (observer* o = c.c.options.observer) {
+            o->on_end(c.info(), {}, c.usage);
+        }
+        return complete(self, {}, &r);
+    }
+
+    // ---- A stream ------------------------------------------------------------------------------
+
+    template <class Self>
+    void decode(Self& self)
+    {
+        call_core& c = *x;
+        for (;;) {
+            std::error_code dec;
+            stream_decoder::result r;
+            if (!c.body_complete) {
+                if (c.pending.empty()) {
+                    return read(self, st::read);
+                }
+                r = c.decoder.put(c.pending, dec, net::exchange::padding);
+                c.pending.remove_prefix(r.consumed);
+            }
+            else {
+                r = c.decoder.finish(dec);
+                if (!dec && r.what == stream_decoder::step::done) {
+                    return succeed(self);
+                }
+            }
+            if (dec) {
+                return stream_failed(self, dec);
+            }
+            if (r.what == stream_decoder::step::chunk) {
+                const response& chunk = c.decoder.chunk();
+                c.take(chunk, c.c.clock->now() - c.started);
+                if (observer* o = c.c.options.observer) {
+                    o->on_event(c.info(), chunk);
+                }
+                return complete(self, {}, &chunk);
+            }
+        }
+    }
+
+    template <class Self>
+    void on_read(Self& self, std::error_code ec, std::string_view b)
+    {
+        call_core& c = *x;
+        if (ec) {
+            return stream_failed(self, ec);
+        }
+        if (b.empty()) {
+            c.body_complete = true;
+        }
+        else {
+            c.pending = b;
+        }
+        return decode(self);
+    }
+
+    template <class Self>
+    void stream_failed(Self& self, std::error_code ec)
+    {
+        call_core& c = *x;
+        if (ec.category() == error_category() && c.decoder.api().code != 0) {
+            c.capture(c.decoder.api());   // an error inside the stream
+        }
+        if (c.delivered == 0) {
+            return attempt_failed(self, ec, 0);   // nothing handed out: may be retried
+        }
+        return fail(self, ec);
+    }
+
+    // ---- Endings -------------------------------------------------------------------------------
+
+    template <class Self>
+    void attempt_failed(Self& self, std::error_code ec, int http_status)
+    {
+        call_core& c = *x;
+        client_state& cs = c.c;
+        const auto now = cs.clock->now();
+        if (self.get_cancellation_state().cancelled() != asio::cancellation_type::none || c.abandoned ||
+            ec == asio::error::operation_aborted) {
+            return fail(self, asio::error::operation_aborted);
+        }
+        // What the failure teaches the limiter and the key ring.
+        if (c.admitted && (ec == error::quota_requests_per_minute || ec == error::quota_input_tokens_per_minute ||
+                           ec == error::resource_exhausted)) {
+            if (c.details.retry_delay && *c.details.retry_delay > std::chrono::nanoseconds::zero()) {
+                cs.limiter->pause(c.project, c.model,
+                                  std::chrono::duration_cast<call_core::duration>(*c.details.retry_delay));
+            }
+        }
+        bool switch_now = false;   // another project or key can take the request at once
+        if (ec == error::quota_requests_per_day) {
+            if (c.admitted) {
+                cs.limiter->exhaust_day(c.project, c.model);
+            }
+            if (!c.opts.project) {
+                for (std::size_t p = 0; p < cs.keys.projects(); ++p) {
+                    if (p != c.project && cs.keys.usable(p) && cs.limiter->has_daily_quota(p, c.model)) {
+                        switch_now = true;
+                    }
+                }
+            }
+            if (!switch_now) {
+                return fail(self, ec);   // not retried before the daily reset
+            }
+        }
+        if (ec == error::api_key_invalid && c.key != nullptr) {
+            cs.keys.disable(*c.key);   // the string stays: the message still names it, redacted
+            if (cs.keys.usable_keys() == 0) {
+                return fail(self, ec);
+            }
+            switch_now = true;
+        }
+        if (switch_now) {
+            if (c.attempts > cs.options.retry.max_retries + static_cast<int>(cs.keys.projects())) {
+                return fail(self, ec);
+            }
+            if (observer* o = cs.options.observer) {
+                o->on_retry(c.info(), ec, call_core::duration::zero(), false);
+            }
+            return acquire(self);
+        }
+        // A stream cut short before its first chunk is as good as a dropped connection.
+        std::error_code judged = ec;
+        if (c.delivered == 0 && ec == condition::truncated) {
+            judged = net::error::connection_closed;
+        }
+        const retry_decision d = c.retry.on_failure(judged, http_status, c.details.retry_delay, now, c.deadline,
+                                                    cs.budget.get());
+        if (d.verdict != retry_verdict::retry) {
+            c.gave_up = d.verdict;
+            return fail(self, ec);
+        }
+        if (c.deadline != call_core::time_point::max() &&
+            now + std::chrono::duration_cast<call_core::duration>(d.delay) >= c.deadline) {
+            // The wait was cut to what is left: the next attempt could only meet the deadline.
+            // End now with the error that caused it rather than later with a timeout.
+            c.gave_up = retry_verdict::deadline;
+            return fail(self, ec);
+        }
+        if (observer* o = cs.options.observer) {
+            o->on_retry(c.info(), ec, std::chrono::duration_cast<call_core::duration>(d.delay), d.server_delay);
+        }
+        c.ex.close();   // a stream abandoned mid-way must not linger on its connection
+        c.wake_at = now + std::chrono::duration_cast<call_core::duration>(d.delay);
+        return wait(self);
+    }
+
+    template <class Self>
+    void wait(Self& self)
+    {
+        call_core& c = *x;
+        c.c.clock->arm(c.timer, c.wake_at);
+        s = st::backoff;
+        initiating = false;
+        launch(c, std::move(self), [&c](auto&& h) { c.timer.async_wait(std::move(h)); });
+    }
+
+    template <class Self>
+    void on_backoff(Self& self)
+    {
+        call_core& c = *x;
+        if (self.get_cancellation_state().cancelled() != asio::cancellation_type::none || c.abandoned) {
+            c.c.clock->disarm(c.timer);
+            return fail(self, asio::error::operation_aborted);
+        }
+        if (c.c.clock->now() < c.wake_at) {
+            return wait(self);   // a manual clock's wake-up for another timer, or a spurious one
+        }
+        return acquire(self);
+    }
+
+    template <class Self>
+    void succeed(Self& self)
+    {
+        call_core& c = *x;
+        c.phase = call_phase::done;
+        c.result.clear();
+        c.settle();
+        if (observer* o = c.c.options.observer) {
+            o->on_end(c.info(), {}, c.usage);
+        }
+        return complete(self, {}, nullptr);
+    }
+
+    template <class Self>
+    void fail(Self& self, std::error_code ec)
+    {
+        call_core& c = *x;
+        c.phase = call_phase::done;
+        c.result = ec;
+        c.settle();
+        if (observer* o = c.c.options.observer) {
+            o->on_end(c.info(), ec, c.usage);
+        }
+        return complete(self, ec, nullptr);
+    }
+};
+
+} // namespace llmio::gemini::detail
+
+#endif // LLMIO_GEMINI_IMPL_CALL_CORE_HPP
