@@ -3,9 +3,12 @@
 //
 // A load generator that saturates its core delays reading responses, and the delay shows up
 // as server latency (the Python harnesses do this at a few hundred streams). llmio-bench
-// samples its process's CPU time (getrusage(RUSAGE_SELF): user + system, all threads) and wall
-// time at both ends of the measured window; CPU % = CPU time / wall time, 100% = one core
-// fully busy. Past `cpu_warning_percent` of the cores the harness uses, reports warn.
+// samples CPU time (user + system) and wall time at both ends of the measured window; CPU % =
+// CPU time / wall time, 100% = one core fully busy. Past `cpu_warning_percent` of the cores
+// the harness uses, reports warn. Two scopes: the whole process (getrusage(RUSAGE_SELF), every
+// thread) or the calling thread only (getrusage(RUSAGE_THREAD), Linux): llmio-bench runs the
+// embedded mock server on a thread of its own, whose CPU is the server's and not the
+// harness's, so it samples its client thread alone (from that thread, at both ends).
 #ifndef LLMIO_BENCH_HARNESS_CPU_HPP
 #define LLMIO_BENCH_HARNESS_CPU_HPP
 
@@ -40,13 +43,27 @@ struct cpu_usage {
 /// The share of a core above which the harness warns (the 70%).
 inline constexpr double cpu_warning_percent = 70.0;
 
-/// The process's CPU time now (zero if getrusage fails, which it does not for RUSAGE_SELF).
-[[nodiscard]] inline cpu_sample sample_cpu() noexcept
+/// Whose CPU time a sample counts.
+enum class cpu_scope {
+    process,   ///< every thread of the process (RUSAGE_SELF)
+    thread,    ///< the calling thread only (RUSAGE_THREAD; Linux): sample it from that thread
+};
+
+/// CPU time now (zero if getrusage fails, which it does not for RUSAGE_SELF or, on Linux,
+/// RUSAGE_THREAD). Both samples of a cpu_between must have the same scope, and for
+/// cpu_scope::thread come from the same thread.
+[[nodiscard]] inline cpu_sample sample_cpu(cpu_scope scope = cpu_scope::process) noexcept
 {
     cpu_sample s;
     s.wall = std::chrono::steady_clock::now();
     rusage r{};
-    if (getrusage(RUSAGE_SELF, &r) == 0) {
+#ifdef RUSAGE_THREAD
+    const int who = scope == cpu_scope::thread ? RUSAGE_THREAD : RUSAGE_SELF;
+#else
+    const int who = RUSAGE_SELF;   // no per-thread accounting here: the process's, all threads
+    (void)scope;
+#endif
+    if (getrusage(who, &r) == 0) {
         const auto ns = [](const timeval& tv) {
             return std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec);
         };
