@@ -14,7 +14,7 @@
 
 #include "net_support.hpp"
 
-#include <openssl/crypto.h>
+#include "support/openssl_counting.hpp"
 
 #include <cstdlib>
 #include <new>
@@ -23,31 +23,8 @@
 
 namespace {
 
-thread_local bool counting = false;
-thread_local std::size_t counted_openssl = 0;   // OpenSSL's allocator; operator new and the
-                                                // aligned ones: allocation_counter.hpp
-
-void* ossl_malloc(std::size_t n, const char*, int)
-{
-    if (counting) {
-        ++counted_openssl;
-    }
-    return std::malloc(n == 0 ? 1 : n);
-}
-void* ossl_realloc(void* p, std::size_t n, const char*, int)
-{
-    if (counting) {
-        ++counted_openssl;
-    }
-    return std::realloc(p, n);
-}
-void ossl_free(void* p, const char*, int)
-{
-    std::free(p);
-}
-
-// Before main, before OpenSSL allocates anything.
-const bool hooks_installed = CRYPTO_set_mem_functions(&ossl_malloc, &ossl_realloc, &ossl_free) == 1;
+using openssl_counting::counting;
+using openssl_counting::hooks_installed;
 
 } // namespace
 
@@ -149,7 +126,7 @@ TEST_CASE("acquire, request, stream and release allocate nothing in steady state
             io.run();   // not run_for(): that is run_one_until() in a loop, a new context per handler
         };
         run_all(10);   // warm: connections open, buffers and caches at their size
-        counted_openssl = 0;
+        openssl_counting::counted = 0;
         const std::size_t before = llmio::testing::thread_allocation_count();
         counting = true;
         run_all(50);
@@ -169,11 +146,11 @@ TEST_CASE("acquire, request, stream and release allocate nothing in steady state
             // Records per response: the head, 20 events, the last-chunk (each a write of the
             // server's); the client sends one per request.
             const std::size_t records = requests * (o.events + 2 + 1);
-            INFO("OpenSSL allocations per request: " << double(counted_openssl) / double(requests));
-            CHECK(counted_openssl <= records);
+            INFO("OpenSSL allocations per request: " << double(openssl_counting::counted) / double(requests));
+            CHECK(openssl_counting::counted <= records);
         }
         else {
-            CHECK(counted_openssl == 0);
+            CHECK(openssl_counting::counted == 0);
         }
         CHECK(pool.stats().connects == connections);
         pool.shutdown();

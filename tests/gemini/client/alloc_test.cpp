@@ -12,7 +12,7 @@
 
 #include "client_support.hpp"
 
-#include <openssl/crypto.h>
+#include "support/openssl_counting.hpp"
 
 #include <cstdlib>
 #include <functional>
@@ -20,29 +20,8 @@
 
 namespace {
 
-thread_local bool counting = false;
-thread_local std::size_t counted_openssl = 0;
-
-void* ossl_malloc(std::size_t n, const char*, int)
-{
-    if (counting) {
-        ++counted_openssl;
-    }
-    return std::malloc(n == 0 ? 1 : n);
-}
-void* ossl_realloc(void* p, std::size_t n, const char*, int)
-{
-    if (counting) {
-        ++counted_openssl;
-    }
-    return std::realloc(p, n);
-}
-void ossl_free(void* p, const char*, int)
-{
-    std::free(p);
-}
-
-const bool hooks_installed = CRYPTO_set_mem_functions(&ossl_malloc, &ossl_realloc, &ossl_free) == 1;
+using openssl_counting::counting;
+using openssl_counting::hooks_installed;
 
 using namespace client_test;
 
@@ -135,7 +114,7 @@ TEST_CASE("streaming through the client allocates nothing per request or chunk o
             io.run();   // one run(): Asio's handler memory cache lives in the running call
         };
         run_all(10);   // warm
-        counted_openssl = 0;
+        openssl_counting::counted = 0;
         const std::size_t before = llmio::testing::thread_allocation_count();
         counting = true;
         run_all(50);
@@ -151,11 +130,11 @@ TEST_CASE("streaming through the client allocates nothing per request or chunk o
         CHECK(counted * 10 <= requests);
         if (tls) {
             const std::size_t records = requests * (mo.events + 2 + 1);
-            INFO("OpenSSL allocations per request: " << double(counted_openssl) / double(requests));
-            CHECK(counted_openssl <= records);
+            INFO("OpenSSL allocations per request: " << double(openssl_counting::counted) / double(requests));
+            CHECK(openssl_counting::counted <= records);
         }
         else {
-            CHECK(counted_openssl == 0);
+            CHECK(openssl_counting::counted == 0);
         }
         c.shutdown();
         io.restart();

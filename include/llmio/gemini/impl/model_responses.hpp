@@ -55,6 +55,27 @@ using od_value = simdjson::ondemand::value;
     return false;
 }
 
+/// Appends one element to `out` per array element, read by `read(value, element&)`.
+template <class T, class Read>
+[[nodiscard]] bool read_array(od_value v, std::vector<T>& out, Read read)
+{
+    simdjson::ondemand::array a;
+    if (v.get_array().get(a) != simdjson::SUCCESS) {
+        return false;
+    }
+    for (auto element : a) {
+        od_value e;
+        if (element.get(e) != simdjson::SUCCESS) {
+            return false;
+        }
+        out.emplace_back();
+        if (!read(e, out.back())) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /// Runs `f(key, value)` over the top-level object of `body`; false when it is not one.
 template <class F>
 [[nodiscard]] bool for_each_member(std::string_view body, F&& f)
@@ -119,21 +140,7 @@ template <class F>
             return true;
         }
         seen = true;
-        simdjson::ondemand::array a;
-        if (v.get_array().get(a) != simdjson::SUCCESS) {
-            return false;
-        }
-        for (auto element : a) {
-            od_value e;
-            if (element.get(e) != simdjson::SUCCESS) {
-                return false;
-            }
-            out.emplace_back();
-            if (!read_embedding(e, out.back())) {
-                return false;
-            }
-        }
-        return true;
+        return read_array(v, out, read_embedding);
     });
     return ok && seen ? std::error_code() : make_error_code(client_error::unexpected_response);
 }
@@ -241,21 +248,7 @@ template <class F>
     next_page.clear();
     const bool ok = for_each_member(body, [&](std::string_view k, od_value v) {
         if (k == "models") {
-            simdjson::ondemand::array a;
-            if (v.get_array().get(a) != simdjson::SUCCESS) {
-                return false;
-            }
-            for (auto element : a) {
-                od_value e;
-                if (element.get(e) != simdjson::SUCCESS) {
-                    return false;
-                }
-                out.emplace_back();
-                if (!read_model(e, out.back())) {
-                    return false;
-                }
-            }
-            return true;
+            return read_array(v, out, read_model);
         }
         if (k == "nextPageToken") {
             return read_string(v, next_page);
