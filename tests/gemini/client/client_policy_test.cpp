@@ -219,7 +219,9 @@ TEST_CASE("keys and base URL from the environment, with the SDKs' precedence", "
     CHECK_FALSE(out.ec);
 
     std::error_code ec;
-    gemini::client none(io.get_executor(), gemini::client_options{}, ec);
+    gemini::client_options nothing;   // named: g++ 12 -O3 warns falsely on the temporary's std::function
+    nothing.pool.proxy = net::proxy_settings{};
+    gemini::client none(io.get_executor(), nothing, ec);
     CHECK(ec == gemini::client_error::no_api_key);
     CHECK(ec == llmio::condition::auth);
     c.shutdown();
