@@ -90,7 +90,10 @@ inline const response& stream::chunk() const noexcept
     static const response none{};
     return core_->current != nullptr ? *core_->current : none;
 }
-inline std::string_view stream::chunk_text() const noexcept { return core_->chunk_text; }
+inline std::string_view stream::chunk_text() const noexcept
+{
+    return std::string_view(core_->text).substr(core_->chunk_begin);
+}
 inline std::string_view stream::text() const noexcept { return core_->text; }
 inline std::string_view stream::thoughts() const noexcept { return core_->thoughts; }
 inline const content& stream::turn() const noexcept { return core_->turn; }
