@@ -5,6 +5,7 @@
 #define LLMIO_GEMINI_IMPL_LIMITER_QUEUE_HPP
 
 #include <llmio/clock.hpp>
+#include <llmio/detail/io_executor.hpp>
 #include <llmio/gemini/impl/limiter_bucket.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -40,24 +41,6 @@ inline constexpr std::size_t limiter_any_project = static_cast<std::size_t>(-1);
     return clock_source::time_point(std::chrono::duration_cast<clock_source::duration>(std::chrono::nanoseconds(ns)));
 }
 
-/// True when `e` is the io_context executor `io` (possibly type-erased).
-[[nodiscard]] inline bool limiter_same_executor(const asio::any_io_executor& e,
-                                                const asio::io_context::executor_type& io) noexcept
-{
-    const auto* t = e.target<asio::io_context::executor_type>();
-    return t != nullptr && *t == io;
-}
-[[nodiscard]] inline bool limiter_same_executor(const asio::io_context::executor_type& e,
-                                                const asio::io_context::executor_type& io) noexcept
-{
-    return e == io;
-}
-template <class Executor>
-[[nodiscard]] bool limiter_same_executor(const Executor&, const asio::io_context::executor_type&) noexcept
-{
-    return false;
-}
-
 /// timer.async_wait(handler), with the handler bound to the concrete io_context executor when
 /// the timer's any_io_executor holds one and the handler would run there anyway: the
 /// completion is then invoked directly instead of through Asio's type-erased execute(), which
@@ -67,8 +50,8 @@ template <class Handler>
 void limiter_wait(asio::steady_timer& timer, Handler&& handler)
 {
     const asio::any_io_executor ex = timer.get_executor();
-    const auto* io = ex.target<asio::io_context::executor_type>();
-    if (io != nullptr && limiter_same_executor(asio::get_associated_executor(handler, ex), *io)) {
+    const auto* io = llmio::detail::io_executor_of(ex);
+    if (io != nullptr && llmio::detail::runs_on(handler, *io)) {
         timer.async_wait(asio::bind_executor(*io, std::forward<Handler>(handler)));
     }
     else {
@@ -80,8 +63,8 @@ void limiter_wait(asio::steady_timer& timer, Handler&& handler)
 template <class Handler>
 void limiter_post(const asio::any_io_executor& ex, Handler&& handler)
 {
-    const auto* io = ex.target<asio::io_context::executor_type>();
-    if (io != nullptr && limiter_same_executor(asio::get_associated_executor(handler, ex), *io)) {
+    const auto* io = llmio::detail::io_executor_of(ex);
+    if (io != nullptr && llmio::detail::runs_on(handler, *io)) {
         asio::post(*io, asio::bind_executor(*io, std::forward<Handler>(handler)));
     }
     else {

@@ -1,6 +1,8 @@
 #ifndef LLMIO_NET_IMPL_CONNECTION_HPP
 #define LLMIO_NET_IMPL_CONNECTION_HPP
 
+#include <llmio/detail/io_executor.hpp>
+
 #include <asio/io_context.hpp>
 #include <asio/ssl/error.hpp>
 
@@ -71,7 +73,7 @@ inline int socket_bio_create(BIO* bio)
 template <class Handler>
 void post_to(const asio::any_io_executor& ex, Handler&& handler)
 {
-    if (const auto* io = ex.target<asio::io_context::executor_type>()) {
+    if (const auto* io = llmio::detail::io_executor_of(ex)) {
         asio::post(*io, std::forward<Handler>(handler));
     }
     else {

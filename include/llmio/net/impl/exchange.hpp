@@ -178,14 +178,15 @@ struct exchange_core : std::enable_shared_from_this<exchange_core> {
     }
 
     /// Starts an operation with `self` as its handler, bound to the concrete io_context
-    /// executor when the pool's any_io_executor holds one. Completions then run directly
-    /// instead of through Asio's type-erased execute(), which allocates a wrapper per completion
-    /// from a two-block per-thread cache (misses pile up with many exchanges in flight). Other
-    /// executors (strands, thread pools) keep the generic path.
+    /// executor when the pool's any_io_executor holds one and `self` runs there anyway.
+    /// Completions then run directly instead of through Asio's type-erased execute(), which
+    /// allocates a wrapper per completion from a two-block per-thread cache (misses pile up with
+    /// many exchanges in flight). Other executors (a caller's strand) keep the generic path.
     template <class Self, class Start>
     void launch(Self&& self, Start&& start) const
     {
-        if (const auto* io = pool->ex.target<asio::io_context::executor_type>()) {
+        const auto* io = llmio::detail::io_executor_of(pool->ex);
+        if (io != nullptr && llmio::detail::runs_on(self, *io)) {
             start(asio::bind_executor(*io, std::forward<Self>(self)));
         }
         else {
@@ -606,9 +607,17 @@ struct read_body_op : asio::coroutine {
         const asio::any_io_executor ex = core->pool->ex;   // before `self` (and `core` in it) moves
         // The lambda carries the handler's allocator: a caller that binds its own (the Gemini
         // client does, per stream) gets this post's memory from it, not from Asio's two-block
-        // per-thread cache.
+        // per-thread cache; and its executor, when that is not the pool's (a strand).
         const auto alloc = asio::get_associated_allocator(self);
-        post_to(ex, asio::bind_allocator(alloc, [s = std::move(self), ec, v]() mutable { s.complete(ec, v); }));
+        const auto* io = llmio::detail::io_executor_of(ex);
+        if (io != nullptr && llmio::detail::runs_on(self, *io)) {
+            asio::post(*io, asio::bind_allocator(alloc, [s = std::move(self), ec, v]() mutable { s.complete(ec, v); }));
+            return;
+        }
+        const auto on = asio::get_associated_executor(self, ex);
+        asio::post(ex, asio::bind_executor(on, asio::bind_allocator(alloc, [s = std::move(self), ec, v]() mutable {
+                                               s.complete(ec, v);
+                                           })));
     }
 };
 
