@@ -82,6 +82,84 @@ TEST_CASE("204 and 304 with Content-Length have no body: the next response follo
     CHECK(f.server.accepted() == 1);
 }
 
+TEST_CASE("read_body_buffered hands out what was read, stops where a read is needed, and ends the body",
+          "[net][scripted]")
+{
+    const bool tls = GENERATE(false, true);
+    CAPTURE(tls);
+    scripted_fixture f(tls);
+    // Two chunks and the start of a third in one write; the rest, with a malformed chunk size
+    // on the next response, later.
+    f.server.add(connection_script()
+                     .read_request()
+                     .write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n4\r\nfg")
+                     .pause(50ms)
+                     .write("hi\r\n0\r\n\r\n")
+                     .read_request()
+                     .write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+                     .await_eof(2s));
+    std::vector<std::string> buffered, read;
+    std::error_code end_ec, bad_ec, send_ec;
+    bool ended_buffered = false;
+    bool stopped_for_read = false;
+    bool reused = false;
+    f.run([&]() -> asio::awaitable<void> {
+        net::exchange ex(f.pool);
+        const net::exchange_options options{};
+        auto [sec] = co_await ex.async_send(f.to, get_request, options, tuple_awaitable);
+        send_ec = sec;
+        for (;;) {
+            std::string_view piece;
+            std::error_code ec;
+            if (ex.read_body_buffered(piece, ec)) {
+                if (ec) {
+                    end_ec = ec;
+                    break;
+                }
+                if (piece.empty()) {
+                    ended_buffered = true;
+                    break;
+                }
+                buffered.emplace_back(piece);
+                continue;
+            }
+            stopped_for_read = true;
+            auto [rec, got] = co_await ex.async_read_body(tuple_awaitable);
+            if (rec || got.empty()) {
+                end_ec = rec;
+                break;
+            }
+            read.emplace_back(got);
+        }
+        auto [sec2] = co_await ex.async_send(f.to, get_request, options, tuple_awaitable);
+        CHECK_FALSE(sec2);
+        reused = ex.reused_connection();
+        std::string_view piece;
+        while (ex.read_body_buffered(piece, bad_ec) && !bad_ec && !piece.empty()) {
+        }
+        if (!bad_ec) {
+            auto [rec, got] = co_await ex.async_read_body(tuple_awaitable);
+            bad_ec = rec;
+        }
+    });
+    CHECK_FALSE(send_ec);
+    CHECK_FALSE(end_ec);
+    CHECK(stopped_for_read);
+    REQUIRE(buffered.size() >= 2);
+    CHECK(buffered[0] == "abc");
+    CHECK(buffered[1] == "de");
+    std::string all;
+    for (const auto* v : {&buffered, &read}) {
+        for (const std::string& piece : *v) {
+            all += piece;
+        }
+    }
+    CHECK(all == "abcdefghi");
+    CHECK(ended_buffered);   // the end came with the last piece: no read for it
+    CHECK(reused);
+    CHECK(bad_ec == llmio::condition::protocol_error);
+}
+
 TEST_CASE("interim 1xx responses before the final one are skipped", "[net][scripted]")
 {
     scripted_fixture f(false);

@@ -128,6 +128,14 @@ public:
     template <class CompletionToken>
     auto async_read_body(CompletionToken&& token);
 
+    /// What async_read_body would complete with, when that needs no I/O: from bytes already
+    /// read, the next piece of the body, or an empty view at its end, or an error (`ec` set).
+    /// Returns false, having consumed nothing, when the next piece needs a read from the
+    /// connection: then call async_read_body. Lets a consumer go through a body that arrived in
+    /// one read without an asynchronous operation (and its completion post) per piece. The
+    /// view is valid as async_read_body's is.
+    bool read_body_buffered(std::string_view& body, std::error_code& ec);
+
     /// The head of the response (after async_send), and the parser's state.
     [[nodiscard]] const http::response_parser& response() const noexcept;
     /// The response is complete (async_read_body gave its empty view).

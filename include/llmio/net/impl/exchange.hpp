@@ -194,6 +194,45 @@ struct exchange_core : std::enable_shared_from_this<exchange_core> {
         }
     }
 
+    /// What async_read_body completes with when that needs no I/O: the next body piece from
+    /// bytes already read, the end of the body (an empty piece; the connection is released),
+    /// or an error. False: nothing more can be had without reading from the connection.
+    bool take_buffered(std::string_view& piece, std::error_code& ec)
+    {
+        piece = {};
+        if (done) {
+            return true;
+        }
+        if (conn == nullptr) {
+            ec = asio::error::operation_aborted;
+            return true;
+        }
+        // After head, body and chunk_header the parser is asked again even with no input: a
+        // message can end without more bytes (response_parser::put).
+        while (pos < end || put_again) {
+            const auto r = parser.put({buffer.get() + pos, end - pos}, ec);
+            if (ec) {
+                release(false);
+                return true;
+            }
+            pos += r.consumed;
+            put_again = r.event != http::parse_event::need_more;
+            if (r.event == http::parse_event::body) {
+                piece = parser.body();
+                return true;
+            }
+            if (r.event == http::parse_event::message_done) {
+                release(parser.keep_alive() && pos == end && !parser.upgraded());
+                return true;
+            }
+            if (r.event == http::parse_event::need_more) {
+                compact();
+                return false;
+            }
+        }
+        return false;
+    }
+
     void compact() noexcept
     {
         if (pos == end) {
@@ -535,34 +574,11 @@ struct read_body_op : asio::coroutine {
         ASIO_CORO_REENTER(this)
         {
             for (;;) {
-                if (x.done) {
-                    return finish(self, {}, {});
-                }
-                if (x.conn == nullptr) {
-                    return finish(self, asio::error::operation_aborted, {});
-                }
-                // After head, body and chunk_header the parser is asked again even with no input:
-                // a message can end without more bytes (response_parser::put).
-                while (x.pos < x.end || x.put_again) {
-                    std::error_code perr;
-                    const auto r = x.parser.put({x.buffer.get() + x.pos, x.end - x.pos}, perr);
-                    if (perr) {
-                        x.release(false);
-                        return finish(self, perr, {});
-                    }
-                    x.pos += r.consumed;
-                    x.put_again = r.event != http::parse_event::need_more;
-                    if (r.event == http::parse_event::body) {
-                        return finish(self, {}, x.parser.body());
-                    }
-                    if (r.event == http::parse_event::message_done) {
-                        const bool reusable = x.parser.keep_alive() && x.pos == x.end && !x.parser.upgraded();
-                        x.release(reusable);
-                        return finish(self, {}, {});
-                    }
-                    if (r.event == http::parse_event::need_more) {
-                        x.compact();
-                        break;
+                {
+                    std::string_view piece;
+                    std::error_code bec;
+                    if (x.take_buffered(piece, bec)) {
+                        return finish(self, bec, piece);
                     }
                 }
                 ASIO_CORO_YIELD
@@ -654,6 +670,12 @@ auto exchange::async_read_body(CompletionToken&& token)
 {
     return asio::async_compose<CompletionToken, void(std::error_code, std::string_view)>(
         detail::read_body_op{{}, core_}, token, core_->pool->ex);
+}
+
+inline bool exchange::read_body_buffered(std::string_view& body, std::error_code& ec)
+{
+    ec.clear();
+    return core_->take_buffered(body, ec);
 }
 
 inline const http::response_parser& exchange::response() const noexcept
