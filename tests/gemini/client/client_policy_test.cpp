@@ -1,9 +1,12 @@
 // The client's quota and key policies against the mock server's enforcement: the limiter keeps
 // the enforced rate without a single 429, two projects double it, a waiting request can be
 // cancelled or refused for its deadline, invalid keys leave rotation, a spent daily quota fails
-// over; the environment's keys and base URL; the observer.
+// over; the environment's keys and base URL; the observer; a client whose executor is a strand.
 #include "client_support.hpp"
 
+#include <asio/strand.hpp>
+
+#include <algorithm>
 #include <cstdlib>
 
 using namespace client_test;
@@ -280,6 +283,68 @@ TEST_CASE("the observer sees start, head, events, retries and the end", "[client
     const std::vector<std::string> expected{"start 1",  "head 429", "retry 2000 server", "start 2", "head 200",
                                             "event",    "event",    "end ok usage"};
     CHECK(rec.seen == expected);
+    c.shutdown();
+    server.stop();
+    io.run_for(100ms);
+}
+
+TEST_CASE("a client on a strand streams, waits in its limiter and completes on the strand", "[client][limiter][executor]")
+{
+    // The client's executor is whatever the caller gives: here a strand over the io_context, the
+    // way a multi-threaded server keeps each client's state single-threaded. The concrete
+    // io_context fast paths must not take it for the io_context's own executor (Asio 1.22's
+    // any_io_executor::target<T>() does not check the type), and every completion runs on it.
+    const bool tls = GENERATE(false, true);
+    CAPTURE(tls);
+    asio::io_context io;
+    mock_options mo;
+    mo.tls = tls;
+    mo.rpm = 3;
+    mo.quota_window = 1s;
+    mock_server server(io.get_executor(), mo);
+    (void)server.start();
+    auto o = options_for(server);
+    o.limits = {.requests_per_minute = 3};   // six requests: the last three wait a window
+    o.limiter.window = 1s;
+    o.limiter.window_margin = 100ms;
+    o.retry.max_retries = 0;
+    const auto strand = asio::make_strand(io);
+    gemini::client c(strand, o);
+    const auto request = prompt();
+    const std::string expected = expected_text(server, request);
+
+    constexpr std::size_t n = 6;
+    std::vector<std::unique_ptr<gemini::stream>> streams;
+    std::vector<outcome> outs(n);
+    std::size_t off_strand = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        streams.push_back(std::make_unique<gemini::stream>(c));
+        REQUIRE_FALSE(streams.back()->start(model, request));
+        asio::co_spawn(strand, [&s = *streams.back(), &out = outs[i], &strand, &off_strand]() -> asio::awaitable<void> {
+            for (;;) {
+                auto [ec, chunk] = co_await s.async_next(tuple_awaitable);
+                off_strand += strand.running_in_this_thread() ? 0 : 1;
+                if (ec || chunk == nullptr) {
+                    out.ec = ec;
+                    break;
+                }
+                out.text.append(s.chunk_text());
+                ++out.chunks;
+            }
+            out.done = true;
+        }, asio::detached);
+    }
+    REQUIRE(pump(io, [&] {
+        return std::all_of(outs.begin(), outs.end(), [](const outcome& out) { return out.done; });
+    }, 60s));
+    for (const outcome& out : outs) {
+        CHECK_FALSE(out.ec);
+        CHECK(out.text == expected);
+        CHECK(out.chunks > 1);
+    }
+    CHECK(off_strand == 0);
+    CHECK(server.counters().rate_limited == 0);
+    CHECK(server.counters().requests == n);
     c.shutdown();
     server.stop();
     io.run_for(100ms);

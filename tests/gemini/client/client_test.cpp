@@ -4,6 +4,9 @@
 // projects, cancellation, the observer.
 #include "client_support.hpp"
 
+#include <asio/bind_executor.hpp>
+#include <asio/strand.hpp>
+
 #include <cstdlib>
 
 using namespace client_test;
@@ -73,6 +76,77 @@ TEST_CASE("the stream object is reusable and reports misuse", "[client][stream]"
         CHECK(out.chunks == 3);
         CHECK(s.text() == out.text);
     }
+    c.shutdown();
+    server.stop();
+    io.run_for(100ms);
+}
+
+TEST_CASE("a burst read at once is handed out chunk by chunk, never inline, on any executor", "[client][stream]")
+{
+    // Unpaced, the mock writes the whole answer at once: after the first read every chunk is
+    // decoded from bytes already buffered (stream::async_next's post-only path).
+    asio::io_context io;
+    mock_options mo;
+    mo.events = 20;
+    mock_server server(io.get_executor(), mo);
+    (void)server.start();
+    gemini::client c(io.get_executor(), options_for(server));
+    const auto request = prompt();
+    const std::string expected = expected_text(server, request);
+
+    const bool on_strand = GENERATE(false, true);
+    CAPTURE(on_strand);
+    auto strand = asio::make_strand(io);
+    gemini::stream s(c);
+    REQUIRE_FALSE(s.start(model, request));
+
+    std::string text;
+    std::size_t chunks = 0;
+    bool ended = false;
+    bool inline_completion = false;
+    bool off_strand = false;
+    std::error_code end_ec;
+    std::error_code second_ec;
+    int issued = 0;     // async_next calls made
+    int returned = 0;   // of them, those that have returned
+    std::function<void()> next = [&] {
+        const int call = ++issued;
+        auto handler = [&, call](std::error_code ec, const gemini::response* chunk) {
+            inline_completion = inline_completion || returned < call;
+            if (on_strand && !strand.running_in_this_thread()) {
+                off_strand = true;
+            }
+            if (ec || chunk == nullptr) {
+                end_ec = ec;
+                ended = true;
+                return;
+            }
+            ++chunks;
+            text.append(s.chunk_text());
+            next();
+        };
+        if (on_strand) {
+            s.async_next(asio::bind_executor(strand, handler));
+        }
+        else {
+            s.async_next(handler);
+        }
+        if (chunks == 5 && second_ec == std::error_code()) {
+            // One operation at a time, also while a chunk from the buffer is on its way.
+            s.async_next([&](std::error_code ec, const gemini::response*) { second_ec = ec; });
+        }
+        returned = call;
+    };
+    next();
+    REQUIRE(pump(io, [&] { return ended && second_ec; }));
+    CHECK_FALSE(end_ec);
+    CHECK(chunks == 20);
+    CHECK(text == expected);
+    CHECK(s.text() == expected);
+    CHECK(s.chunks() == 20);
+    CHECK_FALSE(inline_completion);
+    CHECK_FALSE(off_strand);
+    CHECK(second_ec == gemini::client_error::busy);
     c.shutdown();
     server.stop();
     io.run_for(100ms);

@@ -353,13 +353,65 @@ struct call_core {
         }
     }
 
+    /// Where decoding the stream got to with the bytes at hand (decode_buffered).
+    enum class decoded : std::uint8_t {
+        chunk,      ///< a chunk was taken: `current`
+        need_read,  ///< the next bytes must be read from the connection
+        finished,   ///< the stream ended cleanly
+        failed,     ///< malformed, truncated, an error event, or the body read failed
+    };
+
+    /// Decodes the stream as far as the bytes already read allow, without I/O: what arrived in
+    /// one read (a whole burst of events) is handed out without an asynchronous operation per
+    /// event. Stops at the first chunk (taken), when a read is needed, at the end, or at an
+    /// error (`ec`).
+    decoded decode_buffered(std::error_code& ec)
+    {
+        for (;;) {
+            stream_decoder::result r;
+            if (!body_complete) {
+                if (pending.empty()) {
+                    if (!ex.read_body_buffered(pending, ec)) {
+                        return decoded::need_read;
+                    }
+                    if (ec) {
+                        return decoded::failed;
+                    }
+                    if (pending.empty()) {
+                        body_complete = true;
+                        continue;
+                    }
+                }
+                r = decoder.put(pending, ec, net::exchange::padding);
+                pending.remove_prefix(r.consumed);
+            }
+            else {
+                r = decoder.finish(ec);
+                if (!ec && r.what == stream_decoder::step::done) {
+                    return decoded::finished;
+                }
+            }
+            if (ec) {
+                return decoded::failed;
+            }
+            if (r.what == stream_decoder::step::chunk) {
+                const response& chunk = decoder.chunk();
+                take(chunk);
+                if (observer* o = c.options.observer) {
+                    o->on_event(info(), chunk);
+                }
+                return decoded::chunk;
+            }
+        }
+    }
+
     /// A chunk is handed out: gather its output.
-    void take(const response& r, duration since_start)
+    void take(const response& r)
     {
         current = &r;
         ++delivered;
         if (!first_chunk_after) {
-            first_chunk_after = since_start;
+            first_chunk_after = c.clock->now() - started;   // the clock is read once per request
         }
         chunk_begin = text.size();
         r.for_each_text([&](std::string_view t) { text.append(t); });

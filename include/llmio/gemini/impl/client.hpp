@@ -80,9 +80,8 @@ inline std::error_code stream::start_raw(std::string_view operation, std::string
 template <class CompletionToken>
 auto stream::async_next(CompletionToken&& token)
 {
-    const asio::any_io_executor ex = core_->c.ex;
-    return asio::async_compose<CompletionToken, void(std::error_code, const response*)>(
-        detail::next_op{core_}, token, ex);
+    return asio::async_initiate<CompletionToken, void(std::error_code, const response*)>(detail::initiate_next{},
+                                                                                         token, core_);
 }
 
 inline const response& stream::chunk() const noexcept

@@ -4,18 +4,31 @@
 #ifndef LLMIO_GEMINI_IMPL_NEXT_OP_HPP
 #define LLMIO_GEMINI_IMPL_NEXT_OP_HPP
 
+#include <llmio/detail/io_executor.hpp>
 #include <llmio/gemini/impl/call_core.hpp>
+
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+
+#include <memory>
+#include <system_error>
+#include <type_traits>
+#include <utility>
 
 namespace llmio::gemini::detail {
 
 /// Binds a handler to the stream's operation memory, and to the concrete io_context executor
-/// when the client's executor holds one (see HACKING.md, "Hard rules": Asio 1.22's type-erased
-/// path allocates per completion).
+/// when the client's executor holds one and the handler runs there anyway (see HACKING.md,
+/// "Hard rules": Asio 1.22's type-erased path allocates per completion). A handler on a strand
+/// keeps its strand.
 template <class Self, class Start>
 void launch(call_core& c, Self&& self, Start&& start)
 {
     auto bound = asio::bind_allocator(op_allocator<void>(&c.memory), std::forward<Self>(self));
-    if (const auto* io = c.c.ex.target<asio::io_context::executor_type>()) {
+    const auto* io = llmio::detail::io_executor_of(c.c.ex);
+    if (io != nullptr && llmio::detail::runs_on(bound, *io)) {
         start(asio::bind_executor(*io, std::move(bound)));
     }
     else {
@@ -34,6 +47,11 @@ struct next_op {
     bool owner = false;       // this operation set x->busy
     std::error_code out_ec{};
     const response* out_chunk = nullptr;
+    // Set when the initiation already decoded from buffered bytes (initiate_next) and did not
+    // get a chunk: where that left the stream, to go on from.
+    bool prefetched = false;
+    call_core::decoded prefetch{};
+    std::error_code prefetch_ec{};
 
     template <class Self>
     void operator()(Self& self)
@@ -70,6 +88,9 @@ private:
                 return complete(self, c.result, nullptr);
             }
             if (c.phase == call_phase::streaming) {
+                if (prefetched) {
+                    return resume(self, prefetch, prefetch_ec);
+                }
                 return decode(self);
             }
             c.started = c.c.clock->now();
@@ -259,7 +280,7 @@ private:
             return attempt_failed(self, e, c.status);
         }
         const response& r = c.body_decoder.get();
-        c.take(r, c.c.clock->now() - c.started);
+        c.take(r);
         if (observer* o = c.c.options.observer) {
             o->on_event(c.info(), r);
         }
@@ -284,34 +305,18 @@ private:
     template <class Self>
     void decode(Self& self)
     {
-        call_core& c = *x;
-        for (;;) {
-            std::error_code dec;
-            stream_decoder::result r;
-            if (!c.body_complete) {
-                if (c.pending.empty()) {
-                    return read(self, st::read);
-                }
-                r = c.decoder.put(c.pending, dec, net::exchange::padding);
-                c.pending.remove_prefix(r.consumed);
-            }
-            else {
-                r = c.decoder.finish(dec);
-                if (!dec && r.what == stream_decoder::step::done) {
-                    return succeed(self);
-                }
-            }
-            if (dec) {
-                return stream_failed(self, dec);
-            }
-            if (r.what == stream_decoder::step::chunk) {
-                const response& chunk = c.decoder.chunk();
-                c.take(chunk, c.c.clock->now() - c.started);
-                if (observer* o = c.c.options.observer) {
-                    o->on_event(c.info(), chunk);
-                }
-                return complete(self, {}, &chunk);
-            }
+        std::error_code ec;
+        return resume(self, x->decode_buffered(ec), ec);
+    }
+
+    template <class Self>
+    void resume(Self& self, call_core::decoded d, std::error_code ec)
+    {
+        switch (d) {
+        case call_core::decoded::chunk: return complete(self, {}, x->current);
+        case call_core::decoded::need_read: return read(self, st::read);
+        case call_core::decoded::finished: return succeed(self);
+        case call_core::decoded::failed: return stream_failed(self, ec);
         }
     }
 
@@ -470,6 +475,56 @@ private:
             o->on_end(c.info(), ec, c.usage);
         }
         return complete(self, ec, nullptr);
+    }
+};
+
+/// A chunk decoded without I/O, handed over from a post (never inline, as every Asio
+/// operation), in the stream's operation memory.
+template <class Handler>
+struct deliver_chunk {
+    std::shared_ptr<call_core> x;
+    Handler handler;
+
+    using allocator_type = op_allocator<void>;
+    [[nodiscard]] allocator_type get_allocator() const noexcept { return allocator_type(&x->memory); }
+
+    void operator()()
+    {
+        call_core& c = *x;
+        c.busy = false;
+        std::move(handler)(std::error_code{}, c.current);
+    }
+};
+
+/// stream::async_next's initiation. When the next chunk can be decoded from bytes already read
+/// (a burst: many events in one read) and the handler runs on the client's io_context, the
+/// chunk is handed over by one post: no composed operation, no work guard, no read operation
+/// per event. Otherwise next_op runs. (Invoking the handler from deliver_chunk, posted to the
+/// io_context it runs on, is what dispatching it through its own executor would do there.)
+/// Each handler type instantiates next_op once: a second async_compose on another executor
+/// type would double every composed operation under it, and the test programs' compile time
+/// and memory with them.
+struct initiate_next {
+    template <class Handler>
+    void operator()(Handler&& handler, std::shared_ptr<call_core> x) const
+    {
+        using handler_type = std::decay_t<Handler>;
+        call_core& c = *x;
+        next_op op{std::move(x)};
+        const auto* io = llmio::detail::io_executor_of(c.c.ex);
+        if (io != nullptr && c.phase == call_phase::streaming && !c.busy && llmio::detail::runs_on(handler, *io)) {
+            std::error_code ec;
+            const call_core::decoded d = c.decode_buffered(ec);
+            if (d == call_core::decoded::chunk) {
+                c.busy = true;   // until the handler runs
+                asio::post(*io, deliver_chunk<handler_type>{std::move(op.x), std::forward<Handler>(handler)});
+                return;
+            }
+            op.prefetched = true;
+            op.prefetch = d;
+            op.prefetch_ec = ec;
+        }
+        asio::async_compose<handler_type, void(std::error_code, const response*)>(std::move(op), handler, c.c.ex);
     }
 };
 
