@@ -160,6 +160,89 @@ TEST_CASE("read_body_buffered hands out what was read, stops where a read is nee
     CHECK(bad_ec == llmio::condition::protocol_error);
 }
 
+TEST_CASE("read_body_more and read_body_commit drive a body as async_read_body does, to its end or its error",
+          "[net][scripted]")
+{
+    const bool tls = GENERATE(false, true);
+    // 0: ends with the close (no framing); 1: chunked, cut inside a chunk; 2: chunked, complete.
+    const int how = GENERATE(0, 1, 2);
+    CAPTURE(tls, how);
+    scripted_fixture f(tls);
+    connection_script s;
+    s.read_request();
+    if (how == 0) {
+        s.write("HTTP/1.1 200 OK\r\n\r\nuntil").pause(30ms).write(" the close").close();
+    }
+    else {
+        s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n").pause(30ms).write("6\r\n world");
+        if (how == 1) {
+            s.pause(30ms).close();
+        }
+        else {
+            s.write("\r\n0\r\n\r\n").await_eof(2s);
+        }
+    }
+    f.server.add(std::move(s));
+    std::string body;
+    std::error_code send_ec, end_ec;
+    bool ended = false;
+    int reads = 0;
+    std::size_t idle = 0;
+    f.run([&]() -> asio::awaitable<void> {
+        net::exchange ex(f.pool);
+        const net::exchange_options options{};
+        auto [sec] = co_await ex.async_send(f.to, get_request, options, tuple_awaitable);
+        send_ec = sec;
+        const auto more = [&ex](auto token) {
+            return asio::async_initiate<decltype(token), void(std::error_code, std::size_t)>(
+                [&ex](auto handler) { ex.read_body_more(std::move(handler)); }, token);
+        };
+        while (!sec) {
+            std::string_view piece;
+            std::error_code ec;
+            if (ex.read_body_buffered(piece, ec)) {
+                if (ec || piece.empty()) {
+                    end_ec = ec;
+                    ended = !ec;
+                    break;
+                }
+                body += piece;
+                continue;
+            }
+            ++reads;
+            auto [rec, n] = co_await more(tuple_awaitable);
+            if (const std::error_code cec = ex.read_body_commit(rec, n)) {
+                end_ec = cec;
+                break;
+            }
+        }
+        idle = f.pool.stats().idle;
+        // Nothing left to read from: completes (through a post) as a read on a closed connection.
+        auto [after, n] = co_await more(tuple_awaitable);
+        CHECK(after == asio::error::operation_aborted);
+        CHECK(n == 0);
+    });
+    CHECK_FALSE(send_ec);
+    CHECK(reads >= 1);
+    if (how == 0) {
+        CHECK(ended);
+        CHECK_FALSE(end_ec);
+        CHECK(body == "until the close");
+        CHECK(idle == 0);   // a body ended by the close leaves nothing to reuse
+    }
+    else if (how == 1) {
+        CHECK_FALSE(ended);
+        CHECK(end_ec == llmio::http::error::eof_in_chunked);
+        CHECK(body.substr(0, 5) == "hello");
+    }
+    else {
+        CHECK(ended);
+        CHECK_FALSE(end_ec);
+        CHECK(body == "hello world");
+        CHECK(idle == 1);   // the connection went back to the pool
+    }
+}
+
 TEST_CASE("interim 1xx responses before the final one are skipped", "[net][scripted]")
 {
     scripted_fixture f(false);

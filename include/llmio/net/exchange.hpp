@@ -136,6 +136,20 @@ public:
     /// view is valid as async_read_body's is.
     bool read_body_buffered(std::string_view& body, std::error_code& ec);
 
+    /// The read from the connection async_read_body makes when read_body_buffered returned
+    /// false, without the operation around it, for a consumer that drives the body itself (the
+    /// Gemini stream saves an operation per event so): `handler(std::error_code, std::size_t)`
+    /// runs as a socket read's handler does, never inside this call, on its associated executor,
+    /// with its allocator and cancellation slot. Pass what it gets to read_body_commit, then go on
+    /// with read_body_buffered. async_read_body is these three steps in a loop.
+    template <class ReadHandler>
+    void read_body_more(ReadHandler&& handler);
+
+    /// Takes in what read_body_more completed with. An error is the one async_read_body would
+    /// have completed with (the connection is then released); none: the bytes are in, or the
+    /// connection ended a body that may end so, and read_body_buffered gives what follows.
+    [[nodiscard]] std::error_code read_body_commit(std::error_code ec, std::size_t bytes);
+
     /// The head of the response (after async_send), and the parser's state.
     [[nodiscard]] const http::response_parser& response() const noexcept;
     /// The response is complete (async_read_body gave its empty view).

@@ -233,6 +233,11 @@ struct exchange_core : std::enable_shared_from_this<exchange_core> {
         return false;
     }
 
+    /// Takes in what a body read from the connection completed with. Returns the error the
+    /// body read ends with (the connection is then released), or none: the bytes are in, or the
+    /// connection ended a body that may end so (released; take_buffered gives the end).
+    std::error_code commit_read(std::error_code ec, std::size_t n);
+
     void compact() noexcept
     {
         if (pos == end) {
@@ -278,6 +283,30 @@ struct exchange_core : std::enable_shared_from_this<exchange_core> {
 inline std::error_code exchange_core::reason(std::error_code ec) const noexcept
 {
     return (timed_out && ec == asio::error::operation_aborted) ? timed_out : normalize(ec);
+}
+
+inline std::error_code exchange_core::commit_read(std::error_code ec, std::size_t n)
+{
+    if (conn == nullptr) {
+        return asio::error::operation_aborted;
+    }
+    if (!ec) {
+        end += n;
+        touch();
+        return {};
+    }
+    if (is_end_of_stream(ec) && !timed_out) {
+        const bool truncated_tls = ec == asio::ssl::error::stream_truncated;
+        std::error_code eof = parser.put_eof();
+        if (!eof && truncated_tls && parser.body_framing() == http::framing::until_close) {
+            eof = error::tls_truncated;
+        }
+        release(false);
+        return eof;
+    }
+    ec = reason(ec);   // (normalised)
+    release(false);
+    return ec;
 }
 
 struct send_op : asio::coroutine {
@@ -586,29 +615,9 @@ struct read_body_op : asio::coroutine {
                     waited = true;
                     x.launch(std::move(self), [&x](auto&& h) { x.conn->conn.async_read_some(x.free_space(), std::move(h)); });
                 }
-                if (x.conn == nullptr) {
-                    return finish(self, asio::error::operation_aborted, {});
+                if (const std::error_code cec = x.commit_read(ec, n)) {
+                    return finish(self, cec, {});
                 }
-                if (ec) {
-                    if (is_end_of_stream(ec) && !x.timed_out) {
-                        const bool truncated_tls = ec == asio::ssl::error::stream_truncated;
-                        if (const std::error_code eof = x.parser.put_eof()) {
-                            x.release(false);
-                            return finish(self, eof, {});
-                        }
-                        if (truncated_tls && x.parser.body_framing() == http::framing::until_close) {
-                            x.release(false);
-                            return finish(self, error::tls_truncated, {});
-                        }
-                        x.release(false);
-                        return finish(self, {}, {});
-                    }
-                    ec = x.reason(ec);
-                    x.release(false);
-                    return finish(self, ec, {});   // (normalised)
-                }
-                x.end += n;
-                x.touch();
             }
         }
     }
@@ -676,6 +685,29 @@ inline bool exchange::read_body_buffered(std::string_view& body, std::error_code
 {
     ec.clear();
     return core_->take_buffered(body, ec);
+}
+
+template <class ReadHandler>
+void exchange::read_body_more(ReadHandler&& handler)
+{
+    detail::exchange_core& x = *core_;
+    if (x.conn == nullptr || x.done) {
+        // Nothing to read from (read_body_buffered would have said so): complete as a read on
+        // a closed connection would, through a post.
+        const asio::any_io_executor ex = x.pool->ex;
+        const auto on = asio::get_associated_executor(handler, ex);
+        const auto alloc = asio::get_associated_allocator(handler);
+        asio::post(ex, asio::bind_executor(on, asio::bind_allocator(alloc, [h = std::forward<ReadHandler>(handler)]() mutable {
+                                               std::move(h)(std::error_code(asio::error::operation_aborted), std::size_t{0});
+                                           })));
+        return;
+    }
+    x.conn->conn.async_read_some(x.free_space(), std::forward<ReadHandler>(handler));
+}
+
+inline std::error_code exchange::read_body_commit(std::error_code ec, std::size_t bytes)
+{
+    return core_->commit_read(ec, bytes);
 }
 
 inline const http::response_parser& exchange::response() const noexcept
