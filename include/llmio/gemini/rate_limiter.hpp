@@ -250,6 +250,15 @@ public:
     template <class CompletionToken>
     auto async_acquire(limiter_ticket& t, CompletionToken&& token);
 
+    /// async_acquire's answer when it is known now, without an operation: returns true with
+    /// `ec` set as async_acquire would have completed (success: admitted; or one of the errors
+    /// it gives at once) when `t` fails at once, or when nobody waits for its model and the
+    /// limits admit it now. Returns false, having changed nothing, when `t` would have to wait
+    /// (or is in an operation): async_acquire is then the way, and keeps its place in line.
+    /// Calls no handler and posts nothing, so a caller that is already on its executor (a
+    /// client starting a request) saves the round trip through the executor per request.
+    [[nodiscard]] bool try_acquire(limiter_ticket& t, std::error_code& ec);
+
     /// Corrects the token charge of `t`'s last admission to `actual_input_tokens` (the
     /// response's promptTokenCount), up or down; calling it again replaces the correction. A
     /// ticket admitted by another limiter is ignored.

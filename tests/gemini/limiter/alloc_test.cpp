@@ -58,6 +58,27 @@ TEST_CASE("no allocation per request: admitted at once", "[limiter][alloc]")
     CHECK(scope.allocations() == 0);
 }
 
+TEST_CASE("no allocation per request: try_acquire", "[limiter][alloc][try]")
+{
+    fixture f;
+    f.limiter.add_project("p", {.input_tokens_per_minute = 1'000'000'000});
+    gemini::limiter_ticket ticket(f.io.get_executor());
+    ticket.model = "m";
+    ticket.input_tokens = 5;
+    std::error_code ec;
+    REQUIRE(f.limiter.try_acquire(ticket, ec));   // warm: the model and its bucket
+    std::size_t admitted = 0;
+    llmio::testing::allocation_scope scope;
+    for (int i = 0; i < 1000; ++i) {
+        if (f.limiter.try_acquire(ticket, ec) && !ec) {
+            ++admitted;
+            f.limiter.settle(ticket, 10);
+        }
+    }
+    CHECK(scope.allocations() == 0);
+    CHECK(admitted == 1000);
+}
+
 TEST_CASE("no allocation per request: waiting for the minute window", "[limiter][alloc]")
 {
     fixture f;

@@ -662,3 +662,59 @@ TEST_CASE("completion tokens: use_future, and a second operation on a busy ticke
     f.advance(61s);
     CHECK(c.admitted());
 }
+
+TEST_CASE("try_acquire: the answer known now, in place of an operation, and nothing when it would wait",
+          "[limiter][try]")
+{
+    fixture f;
+    std::error_code ec;
+    acquisition& a = f.make();
+    // No project: refused at once, as async_acquire would have been.
+    REQUIRE(f.limiter.try_acquire(a.ticket, ec));
+    CHECK(ec == limiter_error::no_project);
+
+    f.limiter.add_project("p0", {.requests_per_minute = 2, .requests_per_day = 3});
+    f.limiter.add_project("p1", {.requests_per_minute = 1});
+    // Admitted at once, round robin over the projects, charged like async_acquire's admissions.
+    REQUIRE(f.limiter.try_acquire(a.ticket, ec));
+    CHECK(!ec);
+    CHECK(a.ticket.admitted_project() == 0);
+    CHECK(a.ticket.waited() == 0ns);
+    REQUIRE(f.limiter.try_acquire(a.ticket, ec));
+    CHECK(a.ticket.admitted_project() == 1);
+    REQUIRE(f.limiter.try_acquire(a.ticket, ec));
+    CHECK(a.ticket.admitted_project() == 0);
+    // Both minute windows are full: it would wait, so nothing happens.
+    CHECK_FALSE(f.limiter.try_acquire(a.ticket, ec));
+    CHECK(f.limiter.waiting() == 0);
+    CHECK(f.clock.armed() == 0);
+    f.drain();
+    CHECK(a.pending());   // no handler anywhere
+
+    // A waiter keeps its place: with one queued, a later try_acquire never goes ahead of it.
+    acquisition& w = f.acquire();
+    f.drain();
+    CHECK(w.pending());
+    CHECK(f.limiter.waiting() == 1);
+    CHECK_FALSE(f.limiter.try_acquire(a.ticket, ec));
+    f.advance(61s);
+    CHECK(w.admitted());
+    CHECK(w.ticket.admitted_project() == 1);   // round robin: p1's turn
+    // A ticket in an operation is not touched.
+    acquisition& busy = f.acquire();
+    CHECK_FALSE(f.limiter.try_acquire(busy.ticket, ec));
+    f.drain();
+    CHECK(busy.admitted());
+    CHECK(busy.ticket.admitted_project() == 0);
+
+    // Only project 0, whose day (3) is now spent: refused at once with the daily error.
+    a.ticket.project = 0;
+    REQUIRE(f.limiter.try_acquire(a.ticket, ec));
+    CHECK(ec == limiter_error::daily_quota_exhausted);
+    // A deadline before the earliest admission: refused at once.
+    a.ticket.project = 1;
+    a.ticket.deadline = f.clock.now() + 1s;
+    REQUIRE(f.limiter.try_acquire(a.ticket, ec));   // p1's window: free again at 61 s + 61 s
+    CHECK(ec == limiter_error::would_exceed_deadline);
+    CHECK(f.limiter.waiting() == 0);
+}

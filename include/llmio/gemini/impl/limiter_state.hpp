@@ -342,6 +342,49 @@ struct limiter_state : std::enable_shared_from_this<limiter_state> {
     /// Starts `t`'s operation: fails it at once, or queues it and lets the pump decide.
     void begin(const limiter_ticket& t, ticket_core& c)
     {
+        if (limiter_model* m = prepare(t, c, nullptr)) {
+            c.at = phase::queued;
+            clock->arm(c.timer, c.deadline);
+            enqueue(*m, c);
+            return;
+        }
+        flush();
+    }
+
+    /// begin() when its answer is known now: `c` is failed, or admitted because nobody waits
+    /// for its model and a project can take it now (the pump then admits it at once, as it
+    /// would after begin(); no timer is armed, none is needed). Returns false when it would have
+    /// to wait; `c` is then still idle, nothing is queued or charged, and begin() is the way.
+    bool begin_now(const limiter_ticket& t, ticket_core& c)
+    {
+        bool ready = false;
+        limiter_model* m = prepare(t, c, &ready);
+        if (m == nullptr) {
+            flush();
+            return true;
+        }
+        if (!ready || m->head != nullptr) {
+            return false;
+        }
+        c.at = phase::queued;
+        enqueue(*m, c);
+        return true;
+    }
+
+    /// `c` joins `m`'s queue and the pump runs.
+    void enqueue(limiter_model& m, ticket_core& c)
+    {
+        c.model = &m;
+        m.insert(&c);
+        ++waiting;
+        refresh(m);
+    }
+
+    /// The common start of begin() and begin_now(): copies `t` into `c`, then fails `c` at once
+    /// (returning null) when no project could ever admit it in time, or returns its model.
+    /// `ready`, when given: some project can admit it now, if nobody is ahead of it.
+    limiter_model* prepare(const limiter_ticket& t, ticket_core& c, bool* ready)
+    {
         c.owner = this;
         c.started = clock->now();
         c.result = {};
@@ -350,7 +393,7 @@ struct limiter_state : std::enable_shared_from_this<limiter_state> {
         const std::size_t np = project_list.size();
         if (np == 0 || (t.project && *t.project >= np)) {
             finish(c, limiter_error::no_project);
-            return;
+            return nullptr;
         }
         c.tokens = t.input_tokens;
         c.priority = t.priority;
@@ -366,30 +409,28 @@ struct limiter_state : std::enable_shared_from_this<limiter_state> {
         limiter_ns earliest = limiter_never;
         bool waitable = false;
         bool never = false;
+        bool at_once = false;
         for (std::size_t p = first; p < first + n; ++p) {
             const limiter_verdict v = bucket_for(m, p).evaluate(c.tokens, now, sys, window);
             if (v.kind == limiter_verdict::now || v.kind == limiter_verdict::later) {
                 waitable = true;
                 earliest = std::min(earliest, v.at);
             }
+            at_once = at_once || v.kind == limiter_verdict::now;
             never = never || v.kind == limiter_verdict::never_today;
         }
         if (!waitable) {
             finish(c, never ? limiter_error::daily_quota_exhausted : limiter_error::request_too_large);
+            return nullptr;
         }
-        else if (earliest > limiter_to_ns(c.deadline)) {
+        if (earliest > limiter_to_ns(c.deadline)) {
             finish(c, limiter_error::would_exceed_deadline);
+            return nullptr;
         }
-        else {
-            c.at = phase::queued;
-            c.model = &m;
-            m.insert(&c);
-            ++waiting;
-            clock->arm(c.timer, c.deadline);
-            refresh(m);
-            return;
+        if (ready != nullptr) {
+            *ready = at_once;
         }
-        flush();
+        return &m;
     }
 
     /// `c` leaves its queue (cancelled, or its ticket destroyed): its place goes to the next.

@@ -161,6 +161,11 @@ private:
         c.ticket.priority = c.opts.priority;
         c.ticket.deadline = c.deadline;
         c.ticket.project = c.opts.project;
+        // Admitted (or refused) at once in the common case: no operation, no trip through the
+        // executor (a composed operation and a post per request).
+        if (std::error_code aec; c.c.limiter->try_acquire(c.ticket, aec)) {
+            return on_acquired(self, aec);
+        }
         s = st::acquired;
         initiating = false;
         launch(c, std::move(self), [&c](auto&& h) { c.c.limiter->async_acquire(c.ticket, std::move(h)); });

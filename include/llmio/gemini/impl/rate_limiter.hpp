@@ -145,6 +145,18 @@ auto rate_limiter::async_acquire(limiter_ticket& t, CompletionToken&& token)
         detail::limiter_acquire_op{state_.get(), &t, t.core_}, token, t.core_->timer);
 }
 
+inline bool rate_limiter::try_acquire(limiter_ticket& t, std::error_code& ec)
+{
+    using phase = detail::ticket_core::phase;
+    detail::ticket_core& c = *t.core_;
+    if (c.at != phase::idle || !state_->begin_now(t, c)) {
+        return false;
+    }
+    ec = c.at == phase::admitted ? std::error_code() : c.result;
+    c.at = phase::idle;
+    return true;
+}
+
 inline void rate_limiter::settle(const limiter_ticket& t, std::uint64_t actual_input_tokens)
 {
     detail::ticket_core& c = *t.core_;
