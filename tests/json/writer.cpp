@@ -430,6 +430,28 @@ TEST_CASE("json::writer rejects invalid UTF-8 in strings and keys")
     }
 }
 
+TEST_CASE("json::writer finds one bad byte anywhere in ASCII text of any length")
+{
+    // ASCII up to 64 bytes is answered without simdjson, 8 bytes at a time then byte by byte:
+    // a single high byte must be seen in every word, in the tail, and past the short limit.
+    for (std::size_t n = 1; n <= 80; ++n) {
+        const std::string ascii(n, 'a');
+        CHECK(write([&](writer& w) { w.string(ascii); }).text == '"' + ascii + '"');
+        for (std::size_t at = 0; at < n; ++at) {
+            CAPTURE(n, at);
+            std::string bad = ascii;
+            bad[at] = '\x80';   // a lone continuation byte
+            CHECK(write([&](writer& w) { w.string(bad); }).ec == error::invalid_utf8);
+            if (at + 1 < n) {
+                std::string good = ascii;
+                good[at] = '\xC3';   // é, whole
+                good[at + 1] = '\xA9';
+                CHECK(write([&](writer& w) { w.string(good); }).text == '"' + good + '"');
+            }
+        }
+    }
+}
+
 TEST_CASE("json::writer agrees with RFC 3629 on random byte strings, and round-trips")
 {
     // Half the pieces are whole code points from every length class and the edges of the
