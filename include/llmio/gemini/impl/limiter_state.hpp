@@ -368,6 +368,16 @@ struct limiter_state : std::enable_shared_from_this<limiter_state> {
         }
         c.at = phase::queued;
         enqueue(*m, c);
+        if (c.at == phase::queued) {
+            // First in line with a project open a moment ago, yet not admitted: only a wall
+            // clock stepped back over a day's end could do that. Out again, as if never in.
+            m->unlink(&c);
+            c.model = nullptr;
+            --waiting;
+            c.at = phase::idle;
+            arm_pump();
+            return false;
+        }
         return true;
     }
 
