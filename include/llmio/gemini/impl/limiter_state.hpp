@@ -117,13 +117,19 @@ struct limiter_state : std::enable_shared_from_this<limiter_state> {
         c.timer.expires_at(clock_source::time_point::min());
     }
 
+    /// `c` leaves the queue it is in (its phase is the caller's to set).
+    void dequeue(ticket_core& c) noexcept
+    {
+        c.model->unlink(&c);
+        c.model = nullptr;
+        --waiting;
+    }
+
     /// Ends `c`'s wait with `ec` (taking it out of its queue if it is in one).
     void finish(ticket_core& c, std::error_code ec) noexcept
     {
         if (c.at == phase::queued) {
-            c.model->unlink(&c);
-            c.model = nullptr;
-            --waiting;
+            dequeue(c);
         }
         c.at = phase::failed;
         c.result = ec;
@@ -138,9 +144,7 @@ struct limiter_state : std::enable_shared_from_this<limiter_state> {
         c.bucket = &b;
         c.admitted_model = &m;
         c.project = p;
-        m.unlink(&c);
-        c.model = nullptr;
-        --waiting;
+        dequeue(c);
         c.at = phase::admitted;
         c.waited = clock->now() - c.started;
         wake(c);
@@ -371,9 +375,7 @@ struct limiter_state : std::enable_shared_from_this<limiter_state> {
         if (c.at == phase::queued) {
             // First in line with a project open a moment ago, yet not admitted: only a wall
             // clock stepped back over a day's end could do that. Out again, as if never in.
-            m->unlink(&c);
-            c.model = nullptr;
-            --waiting;
+            dequeue(c);
             c.at = phase::idle;
             arm_pump();
             return false;
