@@ -48,7 +48,14 @@ asio::awaitable<void> one_stream(job& j)
         j.rec.begin(req);
         std::error_code ec = s.start(peers::model, j.request);
         while (!ec) {
-            auto [next_ec, chunk] = co_await s.async_next(tuple_awaitable);
+            // What one read brought is taken at once; an operation only when bytes must be read.
+            std::error_code next_ec;
+            const gemini::response* chunk = nullptr;
+            if (!s.try_next(next_ec, chunk)) {
+                auto [e, r] = co_await s.async_next(tuple_awaitable);
+                next_ec = e;
+                chunk = r;
+            }
             if (next_ec) {
                 ec = next_ec;
                 break;

@@ -137,6 +137,19 @@ public:
     /// through the handler's cancellation slot) abandons the request: operation_aborted.
     template <class CompletionToken>
     auto async_next(CompletionToken&& token);
+    /// The next chunk when the bytes already read hold it, as async_next would give it but at
+    /// once: no operation, no trip through the executor. Several events often arrive in one
+    /// read (always, when the service sends faster than the reader reads), so a loop that asks
+    /// here first and calls async_next only when this returns false handles them at the cost
+    /// of decoding alone; an engine that polls once a frame takes what has arrived the same way.
+    /// Returns true with `ec` and `chunk` as async_next's completion would give them: a chunk,
+    /// or, once the stream has ended, nullptr and its result (after a first nullptr from
+    /// async_next). Returns false, having handed out nothing, when the answer needs an
+    /// operation: before the request is sent, when the next bytes must be read, when the
+    /// stream is ending (its last steps, a retry included, belong to async_next), or while an
+    /// operation is in progress. Call it where async_next would be called (the same thread or
+    /// strand); it never blocks and never sends.
+    [[nodiscard]] bool try_next(std::error_code& ec, const response*& chunk);
 
     // ---- The current chunk (after async_next gave one) ----------------------------------------
     [[nodiscard]] const response& chunk() const noexcept;

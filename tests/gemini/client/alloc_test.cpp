@@ -29,8 +29,10 @@ using namespace client_test;
 struct driver {
     gemini::stream& s;
     const gemini::generate_content_request& request;
+    bool eager = false;   // ask try_next first, async_next only when it declines
     int remaining = 0;
     std::size_t chunks = 0;
+    std::size_t at_once = 0;
     std::size_t text_bytes = 0;
     std::error_code failed{};
     std::function<void()> on_done{};
@@ -46,25 +48,40 @@ struct driver {
     }
     void next()
     {
-        s.async_next([this](std::error_code ec, const gemini::response* chunk) {
-            if (ec) {
-                failed = ec;
-                on_done();
+        std::error_code ec;
+        const gemini::response* chunk = nullptr;
+        while (eager && s.try_next(ec, chunk)) {
+            if (!take(ec, chunk)) {
                 return;
             }
-            if (chunk == nullptr) {
-                if (--remaining > 0) {
-                    start();
-                }
-                else {
-                    on_done();
-                }
-                return;
+            ++at_once;
+        }
+        s.async_next([this](std::error_code e, const gemini::response* c) {
+            if (take(e, c)) {
+                next();
             }
-            ++chunks;
-            text_bytes += s.chunk_text().size();
-            next();
         });
+    }
+    /// One answer: false when the stream ended (the next request, if any, is under way).
+    bool take(std::error_code ec, const gemini::response* chunk)
+    {
+        if (ec) {
+            failed = ec;
+            on_done();
+            return false;
+        }
+        if (chunk == nullptr) {
+            if (--remaining > 0) {
+                start();
+            }
+            else {
+                on_done();
+            }
+            return false;
+        }
+        ++chunks;
+        text_bytes += s.chunk_text().size();
+        return true;
     }
 };
 
@@ -75,7 +92,8 @@ TEST_CASE("streaming through the client allocates nothing per request or chunk o
     REQUIRE(hooks_installed);
     const bool tls = GENERATE(false, true);
     const std::size_t concurrent = GENERATE(std::size_t(1), std::size_t(4));
-    CAPTURE(tls, concurrent);
+    const bool eager = GENERATE(false, true);
+    CAPTURE(tls, concurrent, eager);
 
     asio::io_context server_io;
     mock_options mo;
@@ -97,7 +115,7 @@ TEST_CASE("streaming through the client allocates nothing per request or chunk o
         drivers.reserve(concurrent);
         for (std::size_t i = 0; i < concurrent; ++i) {
             streams.push_back(std::make_unique<gemini::stream>(c));
-            drivers.push_back(driver{*streams.back(), request});
+            drivers.push_back(driver{*streams.back(), request, eager});
         }
         auto run_all = [&](int each) {
             std::size_t active = drivers.size();
@@ -124,6 +142,7 @@ TEST_CASE("streaming through the client allocates nothing per request or chunk o
             CHECK_FALSE(d.failed);
             CHECK(d.chunks == 60 * mo.events);
             CHECK(d.text_bytes > 0);
+            CHECK((d.at_once > 0) == eager);
         }
         const std::size_t requests = 50 * concurrent;
         INFO("heap allocations per request: " << double(counted) / double(requests));

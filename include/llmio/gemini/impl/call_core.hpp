@@ -219,6 +219,10 @@ struct call_core {
     gemini::finish_reason finish = gemini::finish_reason::none;
     std::optional<duration> first_chunk_after;
     duration limiter_waited{};
+    // Where decode_buffered stopped when it was run ahead of an operation (stream::try_next, or
+    // async_next's initiation) and gave no chunk: the next operation goes on from there.
+    bool prefetched = false;
+    std::error_code prefetch_ec;
 
     // ---- The outcome ----
     call_phase phase = call_phase::idle;
@@ -278,6 +282,7 @@ struct call_core {
         whole_body.clear();
         pending = {};
         body_complete = false;
+        prefetched = false;
         phase = call_phase::ready;
         return {};
     }
@@ -360,6 +365,20 @@ struct call_core {
         finished,   ///< the stream ended cleanly
         failed,     ///< malformed, truncated, an error event, or the body read failed
     };
+    decoded prefetch = decoded::need_read;   // with `prefetched`
+
+    /// decode_buffered run ahead of an operation: a chunk is taken and handed out at once;
+    /// anything else is kept for the next operation to go on from (a read, the ending, a retry).
+    [[nodiscard]] bool decode_ahead()
+    {
+        const decoded d = decode_buffered(prefetch_ec);
+        if (d == decoded::chunk) {
+            return true;
+        }
+        prefetched = true;
+        prefetch = d;
+        return false;
+    }
 
     /// Decodes the stream as far as the bytes already read allow, without I/O: what arrived in
     /// one read (a whole burst of events) is handed out without an asynchronous operation per

@@ -84,6 +84,25 @@ auto stream::async_next(CompletionToken&& token)
                                                                                          token, core_);
 }
 
+inline bool stream::try_next(std::error_code& ec, const response*& chunk)
+{
+    detail::call_core& c = *core_;
+    if (c.busy) {
+        return false;
+    }
+    if (c.phase == detail::call_phase::done) {
+        ec = c.result;   // what every later async_next gives
+        chunk = nullptr;
+        return true;
+    }
+    if (c.phase != detail::call_phase::streaming || c.prefetched || !c.decode_ahead()) {
+        return false;
+    }
+    ec.clear();
+    chunk = c.current;
+    return true;
+}
+
 inline const response& stream::chunk() const noexcept
 {
     static const response none{};

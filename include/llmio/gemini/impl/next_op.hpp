@@ -47,11 +47,6 @@ struct next_op {
     bool owner = false;       // this operation set x->busy
     std::error_code out_ec{};
     const response* out_chunk = nullptr;
-    // Set when the initiation already decoded from buffered bytes (initiate_next) and did not
-    // get a chunk: where that left the stream, to go on from.
-    bool prefetched = false;
-    call_core::decoded prefetch{};
-    std::error_code prefetch_ec{};
 
     template <class Self>
     void operator()(Self& self)
@@ -93,8 +88,9 @@ private:
                 return complete(self, c.result, nullptr);
             }
             if (c.phase == call_phase::streaming) {
-                if (prefetched) {
-                    return resume(self, prefetch, prefetch_ec);
+                if (c.prefetched) {
+                    c.prefetched = false;
+                    return resume(self, c.prefetch, c.prefetch_ec);
                 }
                 return decode(self);
             }
@@ -527,17 +523,11 @@ struct initiate_next {
         call_core& c = *x;
         next_op op{std::move(x)};
         const auto* io = llmio::detail::io_executor_of(c.c.ex);
-        if (io != nullptr && c.phase == call_phase::streaming && !c.busy && llmio::detail::runs_on(handler, *io)) {
-            std::error_code ec;
-            const call_core::decoded d = c.decode_buffered(ec);
-            if (d == call_core::decoded::chunk) {
-                c.busy = true;   // until the handler runs
-                asio::post(*io, deliver_chunk<handler_type>{std::move(op.x), std::forward<Handler>(handler)});
-                return;
-            }
-            op.prefetched = true;
-            op.prefetch = d;
-            op.prefetch_ec = ec;
+        if (io != nullptr && c.phase == call_phase::streaming && !c.busy && !c.prefetched &&
+            llmio::detail::runs_on(handler, *io) && c.decode_ahead()) {
+            c.busy = true;   // until the handler runs
+            asio::post(*io, deliver_chunk<handler_type>{std::move(op.x), std::forward<Handler>(handler)});
+            return;
         }
         asio::async_compose<handler_type, void(std::error_code, const response*)>(std::move(op), handler, c.c.ex);
     }
