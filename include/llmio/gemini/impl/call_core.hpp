@@ -219,10 +219,6 @@ struct call_core {
     gemini::finish_reason finish = gemini::finish_reason::none;
     std::optional<duration> first_chunk_after;
     duration limiter_waited{};
-    // Where decode_buffered stopped when it was run ahead of an operation (stream::try_next, or
-    // async_next's initiation) and gave no chunk: the next operation goes on from there.
-    bool prefetched = false;
-    std::error_code prefetch_ec;
 
     // ---- The outcome ----
     call_phase phase = call_phase::idle;
@@ -365,12 +361,20 @@ struct call_core {
         finished,   ///< the stream ended cleanly
         failed,     ///< malformed, truncated, an error event, or the body read failed
     };
-    decoded prefetch = decoded::need_read;   // with `prefetched`
+    // Where decode_buffered stopped when it was run ahead of an operation (stream::try_next, or
+    // async_next's initiation) and gave no chunk: the next operation goes on from there.
+    bool prefetched = false;
+    decoded prefetch = decoded::need_read;
+    std::error_code prefetch_ec;
 
-    /// decode_buffered run ahead of an operation: a chunk is taken and handed out at once;
-    /// anything else is kept for the next operation to go on from (a read, the ending, a retry).
+    /// decode_buffered run ahead of an operation, when the stream is mid-body with nothing
+    /// pending: a chunk is taken and handed out at once (true); anything else is kept for the
+    /// next operation to go on from (a read, the ending, a retry).
     [[nodiscard]] bool decode_ahead()
     {
+        if (phase != call_phase::streaming || busy || prefetched) {
+            return false;
+        }
         const decoded d = decode_buffered(prefetch_ec);
         if (d == decoded::chunk) {
             return true;

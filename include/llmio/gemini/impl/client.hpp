@@ -95,7 +95,7 @@ inline bool stream::try_next(std::error_code& ec, const response*& chunk)
         chunk = nullptr;
         return true;
     }
-    if (c.phase != detail::call_phase::streaming || c.prefetched || !c.decode_ahead()) {
+    if (!c.decode_ahead()) {
         return false;
     }
     ec.clear();

@@ -523,8 +523,7 @@ struct initiate_next {
         call_core& c = *x;
         next_op op{std::move(x)};
         const auto* io = llmio::detail::io_executor_of(c.c.ex);
-        if (io != nullptr && c.phase == call_phase::streaming && !c.busy && !c.prefetched &&
-            llmio::detail::runs_on(handler, *io) && c.decode_ahead()) {
+        if (io != nullptr && llmio::detail::runs_on(handler, *io) && c.decode_ahead()) {
             c.busy = true;   // until the handler runs
             asio::post(*io, deliver_chunk<handler_type>{std::move(op.x), std::forward<Handler>(handler)});
             return;
