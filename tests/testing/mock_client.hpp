@@ -10,6 +10,8 @@
 
 #include "support/catch.hpp"
 
+#include <simdjson.h>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -290,6 +292,61 @@ asio::awaitable<bool> closed_by_peer(Stream& s)
     std::array<char, 256> tmp;
     auto [ec, n] = co_await s.async_read_some(asio::buffer(tmp), tuple_awaitable);
     co_return ec && n == 0;
+}
+
+// Every event of an SSE body but the last must be, byte for byte, what the JSON writer makes of
+// the values it carries: the mock writes those events once per request around their text and
+// splices each text in (request_handler::make_event_template). `chat`: OpenAI chunks framed
+// with LF LF and ended by [DONE]; else Gemini chunks framed with CRLF CRLF. Returns how many
+// events were compared.
+inline std::size_t check_events_before_last(std::string_view body, bool chat)
+{
+    namespace d = llmio::testing::detail;
+    const std::string_view separator = chat ? "\n\n" : "\r\n\r\n";
+    std::vector<std::string_view> events;
+    while (!body.empty()) {
+        const std::size_t end = body.find(separator);
+        REQUIRE(end != std::string_view::npos);
+        events.push_back(body.substr(0, end));
+        body.remove_prefix(end + separator.size());
+    }
+    if (chat) {
+        REQUIRE(!events.empty());
+        CHECK(events.back() == "data: [DONE]");
+        events.pop_back();
+    }
+    simdjson::dom::parser parser;
+    std::size_t compared = 0;
+    for (std::size_t i = 0; i + 1 < events.size(); ++i) {
+        REQUIRE(events[i].substr(0, 6) == "data: ");
+        const std::string json(events[i].substr(6));
+        simdjson::dom::element doc;
+        REQUIRE(parser.parse(json).get(doc) == simdjson::SUCCESS);
+        std::string rebuilt;
+        llmio::json::writer w(rebuilt);
+        std::string_view text;
+        std::string_view model;
+        std::string_view id;
+        if (chat) {
+            std::int64_t created = 0;
+            REQUIRE(doc.at_pointer("/choices/0/delta/content").get(text) == simdjson::SUCCESS);
+            REQUIRE(doc["model"].get(model) == simdjson::SUCCESS);
+            REQUIRE(doc["id"].get(id) == simdjson::SUCCESS);
+            REQUIRE(doc["created"].get(created) == simdjson::SUCCESS);
+            d::write_chat_completion(w, text, false, false, d::usage_counts{}, model, id, created);
+        } else {
+            std::int64_t prompt = 0;
+            REQUIRE(doc.at_pointer("/candidates/0/content/parts/0/text").get(text) == simdjson::SUCCESS);
+            REQUIRE(doc["modelVersion"].get(model) == simdjson::SUCCESS);
+            REQUIRE(doc["responseId"].get(id) == simdjson::SUCCESS);
+            REQUIRE(doc.at_pointer("/usageMetadata/promptTokenCount").get(prompt) == simdjson::SUCCESS);
+            d::write_generate_response(w, text, d::candidate_extras{}, d::usage_counts{prompt, 0}, model, id);
+        }
+        REQUIRE(w.complete());
+        CHECK(json == rebuilt);
+        ++compared;
+    }
+    return compared;
 }
 
 } // namespace mock_test

@@ -255,3 +255,26 @@ TEST_CASE("mock_options::function_calls: a whole tool loop without fault names",
     CHECK(off.text == mock_server::expected_text(tools_body, o));
     CHECK(server.counters().fault(mock_fault::function_call) == 2);   // the two the option shaped
 }
+
+TEST_CASE("function_call: results text with quotes, backslashes and control characters is escaped "
+          "in every event",
+          "[testing][mock][fault][function]")
+{
+    asio::io_context io;
+    const mock_options o = call_options();
+    mock_server server(io.get_executor(), o);
+    const std::string fault = fault_header(mock_fault::function_call);
+    // Names as JSON text: say "hi", back\slash, tab<TAB>bed, and one past ASCII (é).
+    const std::string body =
+        R"({"contents":[{"role":"user","parts":[{"functionResponse":{"name":"say \"hi\"","response":{}}},)"
+        R"({"functionResponse":{"name":"back\\slash","response":{}}},)"
+        R"({"functionResponse":{"name":"tab\tbed \u00e9","response":{}}}]}]})";
+    const std::vector<unary_result> rs = exchange_all(server, io, {request("POST", tools_stream_target, body, fault)});
+    REQUIRE(rs.size() == 1);
+    REQUIRE(rs[0].done);
+    CHECK(rs[0].body.find(R"(Results for: say \"hi\", back\\slash, tab\tbed )") != std::string::npos);
+    CHECK(check_events_before_last(rs[0].body, false) == o.events - 1);
+    const decoded streamed = decode_stream(rs[0].body);
+    CHECK(streamed.text == "Results for: say \"hi\", back\\slash, tab\tbed \xc3\xa9. " +
+                               mock_server::expected_text(body, o));
+}

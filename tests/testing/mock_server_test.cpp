@@ -97,6 +97,39 @@ TEST_CASE("the stream is chunked SSE framed with CRLF CRLF, one event per line o
     }
 }
 
+TEST_CASE("events before the last are the writer's own bytes, request after request", "[testing][mock]")
+{
+    asio::io_context io;
+    mock_options o = stream_options();
+    o.events = 5;
+    mock_server server(io.get_executor(), o);
+    const auto at = server.start();
+    const std::string chat_body =
+        R"({"model":"gemini-2.0-flash","messages":[{"role":"user","content":"Hi"}],"stream":true})";
+    const std::string bearer = "Authorization: Bearer " + std::string(test_key) + "\r\n";
+    std::vector<unary_result> rs;
+    run(io, server, [&]() -> asio::awaitable<void> {
+        auto s = co_await connect(at);
+        http::response_parser p;
+        std::string carry;
+        // On one connection, so a template from one request could leak into the next: the
+        // response ids, the prompts and the endpoints differ between them.
+        rs.push_back(co_await unary_exchange(s, stream_request(), p, carry));
+        rs.push_back(co_await unary_exchange(
+            s, request("POST", "/v1beta/openai/chat/completions", chat_body, bearer, {}), p, carry));
+        rs.push_back(co_await unary_exchange(s, request("POST", stream_target, R"({"contents":[{"parts":[{"text":"A longer prompt, so that promptTokenCount differs"}]}]})"), p, carry));
+    });
+    REQUIRE(rs.size() == 3);
+    for (const unary_result& r : rs) {
+        REQUIRE(r.done);
+        CHECK(r.status == 200);
+    }
+    CHECK(check_events_before_last(rs[0].body, false) == 4);
+    CHECK(check_events_before_last(rs[1].body, true) == 4);
+    CHECK(check_events_before_last(rs[2].body, false) == 4);
+    CHECK(rs[0].body != rs[2].body);
+}
+
 TEST_CASE("keep-alive: several requests and endpoints on one connection, pipelined too", "[testing][mock]")
 {
     asio::io_context io;

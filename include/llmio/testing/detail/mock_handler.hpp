@@ -51,6 +51,10 @@ struct handler_context {
     std::string scratch;   ///< the compact envelope before pretty printing
     std::string body;      ///< a unary body
     std::string text;      ///< the answer's text
+    /// The JSON of a streamed event before the last around its text (request_handler::
+    /// make_event_template): made once per request, valid while `event_template` says so.
+    std::string event_prefix;
+    std::string event_suffix;
     std::string path;      ///< the percent-decoded path
     std::vector<std::string_view> names;   ///< function names, views into the parsed request
     simdjson::dom::parser parser;
@@ -498,6 +502,7 @@ private:
     [[nodiscard]] candidate_extras final_extras(std::uint64_t offset) const;
     void frame_event(std::string& piece, std::string_view json) const;
     void build_event(std::uint64_t offset, std::size_t index, bool last, std::int64_t prompt_tokens);
+    [[nodiscard]] bool make_event_template(std::int64_t prompt_tokens);
     [[nodiscard]] bool write_models();
     [[nodiscard]] bool write_embeddings();
     void unary_response(std::string_view body);
@@ -554,6 +559,8 @@ private:
     std::string id_;             // responseId / chat completion id
     std::int64_t created_ = 0;   // chat completions: seconds since the epoch
     std::size_t piece_index_ = 0;   // the event being framed
+    enum class event_template { unknown, ready, unusable };
+    event_template event_template_ = event_template::unknown;   // h_.event_prefix/suffix
     std::size_t project_ = quota_windows::no_project;   // index in o_.projects of the key's project
     content_kind content_ = content_kind::text;          // what a content answer is (choose_content)
     bool close_ = false;

@@ -8,6 +8,7 @@
 #ifndef LLMIO_TESTING_DETAIL_MOCK_PLAN_HPP
 #define LLMIO_TESTING_DETAIL_MOCK_PLAN_HPP
 
+#include <charconv>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
@@ -140,8 +141,10 @@ inline void append_chunk(std::string& out, std::string_view data)
         return;
     }
     char size[24];
-    const int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-    out.append(size, static_cast<std::size_t>(n));
+    char* end = std::to_chars(size, size + sizeof size - 2, data.size(), 16).ptr;   // lower case
+    *end++ = '\r';
+    *end++ = '\n';
+    out.append(size, static_cast<std::size_t>(end - size));
     out.append(data);
     out.append("\r\n");
 }
