@@ -294,6 +294,19 @@ asio::awaitable<bool> closed_by_peer(Stream& s)
     co_return ec && n == 0;
 }
 
+// Each `data: ` event of an SSE body, split on `separator`.
+inline std::vector<std::string> sse_events(std::string_view body, std::string_view separator)
+{
+    std::vector<std::string> events;
+    while (!body.empty()) {
+        const std::size_t end = body.find(separator);
+        REQUIRE(end != std::string_view::npos);
+        events.emplace_back(body.substr(0, end));
+        body.remove_prefix(end + separator.size());
+    }
+    return events;
+}
+
 // Every event of an SSE body but the last must be, byte for byte, what the JSON writer makes of
 // the values it carries: the mock writes those events once per request around their text and
 // splices each text in (request_handler::make_event_template). `chat`: OpenAI chunks framed
@@ -302,14 +315,7 @@ asio::awaitable<bool> closed_by_peer(Stream& s)
 inline std::size_t check_events_before_last(std::string_view body, bool chat)
 {
     namespace d = llmio::testing::detail;
-    const std::string_view separator = chat ? "\n\n" : "\r\n\r\n";
-    std::vector<std::string_view> events;
-    while (!body.empty()) {
-        const std::size_t end = body.find(separator);
-        REQUIRE(end != std::string_view::npos);
-        events.push_back(body.substr(0, end));
-        body.remove_prefix(end + separator.size());
-    }
+    std::vector<std::string> events = sse_events(body, chat ? "\n\n" : "\r\n\r\n");
     if (chat) {
         REQUIRE(!events.empty());
         CHECK(events.back() == "data: [DONE]");

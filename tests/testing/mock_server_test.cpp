@@ -17,17 +17,15 @@ mock_options stream_options()
     return o;
 }
 
-// Each `data: ` event of an SSE body, split on `separator`.
-std::vector<std::string> sse_events(std::string_view body, std::string_view separator)
+constexpr std::string_view chat_target = "/v1beta/openai/chat/completions";
+constexpr std::string_view chat_stream_body =
+    R"({"model":"gemini-2.0-flash","messages":[{"role":"user","content":"Hi"}],"stream":true})";
+
+// A chat/completions POST with the key as a bearer token (`with_key` false: no key at all).
+std::string chat_request(std::string_view body, bool with_key = true)
 {
-    std::vector<std::string> events;
-    while (!body.empty()) {
-        const std::size_t end = body.find(separator);
-        REQUIRE(end != std::string_view::npos);
-        events.emplace_back(body.substr(0, end));
-        body.remove_prefix(end + separator.size());
-    }
-    return events;
+    const std::string bearer = with_key ? "Authorization: Bearer " + std::string(test_key) + "\r\n" : "";
+    return request("POST", chat_target, body, bearer, {});
 }
 
 } // namespace
@@ -104,9 +102,6 @@ TEST_CASE("events before the last are the writer's own bytes, request after requ
     o.events = 5;
     mock_server server(io.get_executor(), o);
     const auto at = server.start();
-    const std::string chat_body =
-        R"({"model":"gemini-2.0-flash","messages":[{"role":"user","content":"Hi"}],"stream":true})";
-    const std::string bearer = "Authorization: Bearer " + std::string(test_key) + "\r\n";
     std::vector<unary_result> rs;
     run(io, server, [&]() -> asio::awaitable<void> {
         auto s = co_await connect(at);
@@ -115,8 +110,7 @@ TEST_CASE("events before the last are the writer's own bytes, request after requ
         // On one connection, so a template from one request could leak into the next: the
         // response ids, the prompts and the endpoints differ between them.
         rs.push_back(co_await unary_exchange(s, stream_request(), p, carry));
-        rs.push_back(co_await unary_exchange(
-            s, request("POST", "/v1beta/openai/chat/completions", chat_body, bearer, {}), p, carry));
+        rs.push_back(co_await unary_exchange(s, chat_request(chat_stream_body), p, carry));
         rs.push_back(co_await unary_exchange(s, request("POST", stream_target, R"({"contents":[{"parts":[{"text":"A longer prompt, so that promptTokenCount differs"}]}]})"), p, carry));
     });
     REQUIRE(rs.size() == 3);
@@ -368,19 +362,16 @@ TEST_CASE("OpenAI-compatible chat/completions: SSE chunks then [DONE], and the u
     const mock_options o = stream_options();
     mock_server server(io.get_executor(), o);
     const auto at = server.start();
-    const std::string body =
-        R"({"model":"gemini-2.0-flash","messages":[{"role":"user","content":"Hi"}],"stream":true})";
+    const std::string_view body = chat_stream_body;
     const std::string unary_body = R"({"model":"gemini-2.0-flash","messages":[{"role":"user","content":"Hi"}]})";
-    const std::string bearer = "Authorization: Bearer " + std::string(test_key) + "\r\n";
     std::vector<unary_result> rs;
     run(io, server, [&]() -> asio::awaitable<void> {
         auto s = co_await connect(at);
         http::response_parser p;
         std::string carry;
-        const std::string target = "/v1beta/openai/chat/completions";
-        rs.push_back(co_await unary_exchange(s, request("POST", target, body, bearer, {}), p, carry));
-        rs.push_back(co_await unary_exchange(s, request("POST", target, unary_body, bearer, {}), p, carry));
-        rs.push_back(co_await unary_exchange(s, request("POST", target, body, {}, {}), p, carry));
+        rs.push_back(co_await unary_exchange(s, chat_request(body), p, carry));
+        rs.push_back(co_await unary_exchange(s, chat_request(unary_body), p, carry));
+        rs.push_back(co_await unary_exchange(s, chat_request(body, false), p, carry));
     });
     REQUIRE(rs.size() == 3);
     CHECK(rs[0].status == 200);
